@@ -1,0 +1,52 @@
+"""Shared CLI plumbing: verbosity, coloured messages (only on a terminal), JSON output."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Any
+
+import click
+
+log = logging.getLogger("jenkinsgen")
+
+
+def setup_logging(verbosity: int) -> None:
+    """-q → errors only, default → warnings and info summaries, -v → debug."""
+    level = {-1: logging.ERROR, 0: logging.INFO, 1: logging.DEBUG}.get(
+        max(-1, min(1, verbosity)), logging.INFO
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger("jenkinsgen")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def error(message: str) -> None:
+    """Print an error line on stderr, red only when stderr is a terminal."""
+    click.echo(click.style("error: ", fg="red", bold=True) + message, err=True,
+               color=sys.stderr.isatty())
+
+
+def warn(message: str) -> None:
+    click.echo(click.style("warning: ", fg="yellow", bold=True) + message, err=True,
+               color=sys.stderr.isatty())
+
+
+def info(ctx: click.Context | None, message: str) -> None:
+    """A summary line on stdout unless -q."""
+    quiet = bool(ctx and ctx.find_root().obj and ctx.find_root().obj.get("verbosity", 0) < 0)
+    if not quiet:
+        click.echo(message)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=True))
+
+
+def verbosity(ctx: click.Context) -> int:
+    obj = ctx.find_root().obj or {}
+    return int(obj.get("verbosity", 0))

@@ -1,0 +1,55 @@
+"""``validate``, ``schema`` and ``render``: the spec → files side of jenkinsgen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from jenkinsgen.cli.common import info
+from jenkinsgen.errors import SpecError
+from jenkinsgen.spec import json_schema_text, load_spec
+
+
+@click.command()
+@click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.pass_context
+def validate(ctx: click.Context, specs: tuple[str, ...]) -> None:
+    """Check one or more specs; report every problem as FILE:LINE:COL.
+
+    \b
+    Examples:
+      jenkinsgen validate jenkinsgen.yaml
+      jenkinsgen validate teams/*.yaml
+    """
+    problems = []
+    for path in specs:
+        try:
+            spec = load_spec(path)
+        except SpecError as exc:
+            problems.extend(exc.problems)
+            continue
+        jobs = sum(len(spec.environments_of(s)) for s in spec.services)
+        if spec.layout == "multibranch":
+            jobs = len(spec.services)
+        info(ctx, f"{path}: valid ({len(spec.services)} services, "
+                  f"{len(spec.environments)} environments, {jobs} jobs, layout {spec.layout})")
+    if problems:
+        raise SpecError(problems)
+
+
+@click.command()
+def schema() -> None:
+    """Print the JSON Schema of spec version 1 (for editors and linters).
+
+    \b
+    Example:
+      jenkinsgen schema > jenkinsgen.schema.json
+      # then in the spec: # yaml-language-server: $schema=jenkinsgen.schema.json
+    """
+    click.echo(json_schema_text(), nl=False)
+
+
+COMMANDS: list[click.Command] = [validate, schema]
+
+__all__ = ["COMMANDS", "Path"]

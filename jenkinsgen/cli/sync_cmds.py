@@ -1,0 +1,5 @@
+"""Commands of this group (filled by its issue)."""
+
+import click
+
+COMMANDS: list[click.Command] = []

@@ -1,0 +1,75 @@
+"""Plan: a validated Spec → the Jenkins items to render (pure, no I/O).
+
+Item paths are tuples of Jenkins item names from the root, e.g.
+``("teams", "payments", "orders", "dev")``. Folders come before their children, in a
+stable order, so rendering and applying them in order creates parents first.
+
+Per-environment layout::
+
+    <folder...>/<service>/<env>        pipeline job, one per environment of the service
+
+Multibranch layout::
+
+    <folder...>/<service>               multibranch project (Jenkinsfile in the repo)
+
+A ``seed:`` section adds ``<folder...>/<seed.name>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from jenkinsgen.spec.model import Environment, Service, Spec
+
+ItemPath = tuple[str, ...]
+JobKind = Literal["pipeline", "multibranch", "seed"]
+
+
+@dataclass(frozen=True)
+class FolderPlan:
+    """A folder to create (every level of ``spec.folder`` and one per service)."""
+
+    path: ItemPath
+    service: Service | None = None
+
+
+@dataclass(frozen=True)
+class JobPlan:
+    """A job to render: a pipeline for one environment, a multibranch project, or the seed."""
+
+    path: ItemPath
+    kind: JobKind
+    service: Service | None
+    environments: tuple[Environment, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything one spec puts into Jenkins, parents before children."""
+
+    spec: Spec
+    folders: tuple[FolderPlan, ...]
+    jobs: tuple[JobPlan, ...]
+
+    @property
+    def root(self) -> ItemPath:
+        return tuple(self.spec.folder.split("/"))
+
+
+def plan(spec: Spec) -> Plan:
+    """The items ``spec`` asks for."""
+    root = tuple(spec.folder.split("/"))
+    folders = [FolderPlan(root[: i + 1]) for i in range(len(root))]
+    jobs: list[JobPlan] = []
+    if spec.seed is not None:
+        jobs.append(JobPlan((*root, spec.seed.name), "seed", None, ()))
+    for service in spec.services:
+        envs = spec.environments_of(service)
+        if spec.layout == "multibranch":
+            jobs.append(JobPlan((*root, service.name), "multibranch", service, envs))
+            continue
+        folders.append(FolderPlan((*root, service.name), service))
+        for env in envs:
+            jobs.append(JobPlan((*root, service.name, env.name), "pipeline", service, (env,)))
+    return Plan(spec, tuple(folders), tuple(jobs))

@@ -1,0 +1,135 @@
+"""Load a spec file: YAML → checked nodes → typed :class:`~jenkinsgen.spec.model.Spec`.
+
+Every problem is collected (syntax, structure, then the cross-item checks below) and raised
+together as one :class:`~jenkinsgen.errors.SpecError`, each located as FILE:LINE:COL.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+
+from jenkinsgen.errors import SpecError, SpecProblem
+from jenkinsgen.spec.fields import INVALID, Collector
+from jenkinsgen.spec.model import Spec
+from jenkinsgen.spec.v1 import SPEC
+
+#: Checks that span items and so cannot be said in JSON Schema (see the schema test).
+SEMANTIC_CHECKS = (
+    "duplicate service name",
+    "duplicate environment name",
+    "duplicate environment branch",
+    "duplicate image name",
+    "unknown environment in a service",
+)
+
+MAX_BYTES = 4 * 1024 * 1024
+
+
+def load_spec(path: str | os.PathLike[str]) -> Spec:
+    """Load and validate the spec at ``path``; raise SpecError listing every problem."""
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise SpecError([SpecProblem(name, 1, 1, "", f"cannot read spec: {exc.strerror}")])
+    return load_spec_text(data, name)
+
+
+def load_spec_text(data: bytes | str, name: str = "<spec>") -> Spec:
+    """Validate spec text; ``name`` is used in messages."""
+    if isinstance(data, bytes):
+        if len(data) > MAX_BYTES:
+            raise SpecError([SpecProblem(name, 1, 1, "", "spec is larger than 4 MiB")])
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise SpecError([SpecProblem(name, line, 1, "", "spec is not valid UTF-8")]) from None
+    else:
+        text = data
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = f"YAML syntax error: {exc.problem or exc.context}"
+        raise SpecError([SpecProblem(name, line, col, "", message)]) from None
+    except yaml.YAMLError as exc:
+        raise SpecError([SpecProblem(name, 1, 1, "", f"YAML error: {exc}")]) from None
+    if root is None or (isinstance(root, yaml.ScalarNode) and root.value == ""):
+        raise SpecError([SpecProblem(name, 1, 1, "", "spec is empty")])
+    collector = Collector(name)
+    _semantic_checks(root, collector)
+    spec = SPEC.check(root, "", collector, 0)
+    if collector.problems or spec is INVALID:
+        raise SpecError(collector.problems)
+    assert isinstance(spec, Spec)
+    return _with_source(spec, name)
+
+
+def _with_source(spec: Spec, name: str) -> Spec:
+    object.__setattr__(spec, "source", name)
+    return spec
+
+
+def _get(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for k, v in node.value:
+        if isinstance(k, yaml.ScalarNode) and k.value == key:
+            return v
+    return None
+
+
+def _items(node: yaml.Node | None) -> list[yaml.Node]:
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def _scalar(node: yaml.Node | None) -> str | None:
+    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str":
+        return str(node.value)
+    return None
+
+
+def _unique(c: Collector, seq: str, entries: list[yaml.Node], key: str, what: str,
+            value_of: callable | None = None) -> dict[str, int]:  # type: ignore[valid-type]
+    """Report entries whose ``key`` repeats an earlier one; return value → first index."""
+    first: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        node = _get(entry, key)
+        value = _scalar(node)
+        if value is None:
+            continue
+        if value_of is not None:
+            value = value_of(value)
+        if value in first:
+            c.add(node, f"{seq}[{i}].{key}",
+                  f"duplicate {what} {value!r} (first used by {seq}[{first[value]}])")
+        else:
+            first[value] = i
+    return first
+
+
+def _semantic_checks(root: yaml.Node, c: Collector) -> None:
+    envs = _items(_get(root, "environments"))
+    services = _items(_get(root, "services"))
+    env_names = _unique(c, "environments", envs, "name", "environment name")
+    _unique(c, "environments", envs, "branch", "environment branch")
+    _unique(c, "services", services, "name", "service name", value_of=str.lower)
+    image_owner: dict[str, int] = {}
+    for i, svc in enumerate(services):
+        image_node = _get(_get(svc, "image"), "name")
+        image = _scalar(image_node) or (_scalar(_get(svc, "name")) or "").lower()
+        if image and image in image_owner and image_node is not None:
+            c.add(image_node, f"services[{i}].image.name",
+                  f"duplicate image name {image!r} (first used by services[{image_owner[image]}])")
+        image_owner.setdefault(image, i)
+        for j, env_node in enumerate(_items(_get(svc, "environments"))):
+            env = _scalar(env_node)
+            if env is not None and envs and env not in env_names:
+                known = ", ".join(sorted(env_names)) or "none"
+                c.add(env_node, f"services[{i}].environments[{j}]",
+                      f"unknown environment {env!r} (known: {known})")

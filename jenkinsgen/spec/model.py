@@ -1,0 +1,141 @@
+"""The typed spec (version 1): what the loader returns and the rest of jenkinsgen reads.
+
+Every object is frozen; collections are tuples, so a Spec is hashable and safe to share.
+Values here have passed validation: names are safe Jenkins item names, enums are valid,
+cross references (service environments) resolve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Deploy = Literal["auto", "manual"]
+Layout = Literal["per-environment", "multibranch"]
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Settings shared by every service."""
+
+    registry: str
+    registry_credentials: str
+    agent: str = "docker"
+    container: str | None = None
+    timeout_minutes: int = 60
+    builds_to_keep: int = 20
+
+
+@dataclass(frozen=True)
+class Environment:
+    """A deployment environment chosen by a Git branch (exact name or glob)."""
+
+    name: str
+    branch: str
+    deploy: Deploy = "auto"
+    approvers: tuple[str, ...] = ()
+    approval_timeout_minutes: int = 60
+
+    @property
+    def manual(self) -> bool:
+        return self.deploy == "manual"
+
+    @property
+    def is_glob(self) -> bool:
+        return any(ch in self.branch for ch in "*?[")
+
+
+@dataclass(frozen=True)
+class TestStep:
+    """The test command and, optionally, the JUnit report pattern to publish."""
+
+    command: str
+    junit: str | None = None
+
+
+@dataclass(frozen=True)
+class Image:
+    """How the service's image is built: name under the registry, Dockerfile, context."""
+
+    name: str
+    dockerfile: str = "Dockerfile"
+    context: str = "."
+    build_args: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """The deploy webhook and the id of the credentials (a secret text) that authorise it."""
+
+    webhook: str
+    credentials: str | None = None
+
+
+@dataclass(frozen=True)
+class Service:
+    """One service: its repository, its build and test commands, its image and trigger."""
+
+    name: str
+    repo: str
+    build: str
+    image: Image
+    repo_credentials: str | None = None
+    test: TestStep | None = None
+    trigger: Trigger | None = None
+    environments: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Seed:
+    """The seed job: checks out the config repo and runs ``jenkinsgen apply`` from it."""
+
+    repo: str
+    jenkins_credentials: str
+    credentials: str | None = None
+    branch: str = "main"
+    spec: str = "jenkinsgen.yaml"
+    name: str = "seed"
+    jenkins_url: str | None = None
+    install: str = "jenkinsgen"
+
+
+@dataclass(frozen=True)
+class AgentTemplate:
+    """Extra settings of the ``agents:`` section (clouds for on-demand agents)."""
+
+    label: str
+    image: str
+    docker_hosts: tuple[str, ...] = ()
+    max_instances: int = 4
+    executors: int = 1
+    kubernetes_namespace: str | None = None
+    kubernetes_sidecar: bool = False
+    jenkins_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A validated spec. ``source`` is the file it was loaded from (for messages)."""
+
+    folder: str
+    defaults: Defaults
+    environments: tuple[Environment, ...]
+    services: tuple[Service, ...]
+    layout: Layout = "per-environment"
+    seed: Seed | None = None
+    agents: AgentTemplate | None = None
+    version: int = 1
+    source: str = field(default="<spec>", compare=False)
+
+    def environment(self, name: str) -> Environment:
+        for env in self.environments:
+            if env.name == name:
+                return env
+        raise KeyError(name)
+
+    def environments_of(self, service: Service) -> tuple[Environment, ...]:
+        """The environments a service takes part in, in spec order."""
+        if service.environments is None:
+            return self.environments
+        wanted = set(service.environments)
+        return tuple(e for e in self.environments if e.name in wanted)

@@ -1,0 +1,239 @@
+"""Spec version 1, declared once: the validator and the JSON Schema both come from here."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from jenkinsgen.spec import model
+from jenkinsgen.spec.fields import Field, Int, List, Obj, ObjRule, OneOf, Str, StrMap
+
+#: Safe Jenkins item name: letters, digits, '.', '_', '-'; no '..', not '.' alone.
+NAME = r"(?!\.\.?$)(?!.*\.\.)[A-Za-z0-9._-]+"
+NAME_HINT = "use only letters, digits, '.', '_' and '-', and no '..'"
+FOLDER = rf"{NAME}(?:/{NAME})*"
+CREDENTIALS_ID = r"[A-Za-z0-9][A-Za-z0-9._@:-]*"
+CREDENTIALS_HINT = "a Jenkins credentials id (letters, digits, '.', '_', '@', ':', '-'), never a secret"
+BRANCH = r"(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/*?+-]+"
+BRANCH_HINT = "a Git branch name or glob (letters, digits, '.', '_', '-', '/', '*', '?', '+')"
+LABEL = r"[A-Za-z0-9._-]+(?:(?: && | \|\| )[A-Za-z0-9._-]+)*"
+IMAGE_REF = r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*"
+IMAGE_HINT = "a lowercase image repository path such as registry.example.com/acme"
+IMAGE_WITH_TAG = rf"{IMAGE_REF}(?::[A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})?(?:@sha256:[a-f0-9]{{64}})?"
+
+
+def _url_check(value: str) -> str | None:
+    """A repository or webhook URL: no embedded password, a real scheme and host."""
+    if any(ch.isspace() for ch in value):
+        return "URL must not contain whitespace"
+    if value.startswith("git@") and ":" in value:
+        return None  # scp-like Git address
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https", "ssh", "git", "file") or not (
+        parts.netloc or parts.scheme == "file"
+    ):
+        return f"{value!r} is not a URL (http, https, ssh, git or file)"
+    if parts.password is not None:
+        return "URL must not embed a password; put it in Jenkins credentials and give their id"
+    return None
+
+
+def _str(description: str, **kw: Any) -> Str:
+    return Str(description=description, **kw)
+
+
+def _name(description: str) -> Str:
+    return Str(description=description, pattern=NAME, pattern_hint=NAME_HINT)
+
+
+def _cred(description: str) -> Str:
+    return Str(description=description, pattern=CREDENTIALS_ID, pattern_hint=CREDENTIALS_HINT)
+
+
+def _url(description: str) -> Str:
+    return Str(description=description, extra_check=_url_check)
+
+
+DEFAULTS = Obj(
+    "defaults",
+    {
+        "agent": Field(
+            Str(description="Jenkins node label the stages run on", pattern=LABEL,
+                pattern_hint="a label or label expression joined by ' && ' / ' || '"),
+            default="docker",
+        ),
+        "registry": Field(
+            Str(description="Registry and path images are pushed to", pattern=IMAGE_REF,
+                pattern_hint=IMAGE_HINT),
+            required=True,
+        ),
+        "registry_credentials": Field(_cred("Credentials id for pushing to the registry"),
+                                      required=True),
+        "container": Field(
+            Str(description="Optional image to run Build and Test in (docker agent)",
+                pattern=IMAGE_WITH_TAG, pattern_hint="an image reference such as maven:3.9"),
+        ),
+        "timeout_minutes": Field(Int(description="Build timeout in minutes", minimum=1,
+                                     maximum=10080), default=60),
+        "builds_to_keep": Field(Int(description="Builds kept by the build discarder",
+                                    minimum=1, maximum=10000), default=20),
+    },
+    build=lambda v: model.Defaults(**v),
+    description="Settings shared by every service",
+)
+
+
+def _manual_needs_approvers(v: dict[str, Any]) -> tuple[str, str] | None:
+    if v["deploy"] == "manual" and not v["approvers"]:
+        return ("approvers", "a manual environment needs at least one approver")
+    return None
+
+
+ENVIRONMENT = Obj(
+    "environment",
+    {
+        "name": Field(_name("Environment name"), required=True),
+        "branch": Field(Str(description="Git branch (exact or glob) that deploys here",
+                            pattern=BRANCH, pattern_hint=BRANCH_HINT), required=True),
+        "deploy": Field(Str(description="auto deploys on every build; manual waits for approval",
+                            enum=("auto", "manual")), default="auto"),
+        "approvers": Field(
+            List(Str(description="Jenkins user or group id", pattern=CREDENTIALS_ID,
+                     pattern_hint="a Jenkins user or group id"), unique=True,
+                 description="Who may approve a manual deploy"),
+            default=[],
+        ),
+        "approval_timeout_minutes": Field(
+            Int(description="How long a manual deploy waits for approval", minimum=1,
+                maximum=43200),
+            default=60,
+        ),
+    },
+    build=lambda v: model.Environment(**{**v, "approvers": tuple(v["approvers"])}),
+    rules=[
+        ObjRule(
+            _manual_needs_approvers,
+            {
+                "if": {"properties": {"deploy": {"const": "manual"}}, "required": ["deploy"]},
+                "then": {"required": ["approvers"],
+                         "properties": {"approvers": {"minItems": 1}}},
+            },
+        )
+    ],
+)
+
+TEST = OneOf(
+    Str(description="Test command (run with sh)"),
+    Obj(
+        "test",
+        {
+            "command": Field(_str("Test command (run with sh)"), required=True),
+            "junit": Field(_str("JUnit XML report pattern, published in post { always }")),
+        },
+        build=lambda v: model.TestStep(**v),
+    ),
+    description="Test command, or {command, junit}",
+)
+
+IMAGE = Obj(
+    "image",
+    {
+        "name": Field(Str(description="Image name under defaults.registry",
+                          pattern=IMAGE_REF, pattern_hint="a lowercase image name"),
+                      required=True),
+        "dockerfile": Field(_str("Path of the Dockerfile"), default="Dockerfile"),
+        "context": Field(_str("Build context directory"), default="."),
+        "build_args": Field(StrMap(description="--build-arg NAME=VALUE pairs"), default={}),
+    },
+    build=lambda v: model.Image(**{**v, "build_args": tuple(sorted(v["build_args"].items()))}),
+)
+
+TRIGGER = Obj(
+    "trigger",
+    {
+        "webhook": Field(_url("URL the deploy trigger POSTs to"), required=True),
+        "credentials": Field(_cred("Credentials id (secret text) sent as a bearer token")),
+    },
+    build=lambda v: model.Trigger(**v),
+)
+
+
+def _build_service(v: dict[str, Any]) -> model.Service:
+    test = v["test"]
+    if isinstance(test, str):
+        test = model.TestStep(command=test)
+    image = v["image"] or model.Image(name=v["name"].lower())
+    envs = tuple(v["environments"]) if v["environments"] is not None else None
+    return model.Service(**{**v, "test": test, "image": image, "environments": envs})
+
+
+SERVICE = Obj(
+    "service",
+    {
+        "name": Field(_name("Service name (a Jenkins folder)"), required=True),
+        "repo": Field(_url("Git repository URL"), required=True),
+        "repo_credentials": Field(_cred("Credentials id for cloning the repository")),
+        "build": Field(_str("Build command (run with sh)"), required=True),
+        "test": Field(TEST),
+        "image": Field(IMAGE),
+        "trigger": Field(TRIGGER),
+        "environments": Field(
+            List(_name("Environment name"), min_items=1, unique=True,
+                 description="Environments this service takes part in (default: all)"),
+        ),
+    },
+    build=_build_service,
+)
+
+SEED = Obj(
+    "seed",
+    {
+        "repo": Field(_url("Config repository holding the spec"), required=True),
+        "credentials": Field(_cred("Credentials id for cloning the config repository")),
+        "branch": Field(Str(description="Branch of the config repository", pattern=BRANCH,
+                            pattern_hint=BRANCH_HINT), default="main"),
+        "spec": Field(_str("Path of the spec inside the config repository"),
+                      default="jenkinsgen.yaml"),
+        "jenkins_credentials": Field(
+            _cred("Credentials id (username + API token) the seed job applies with"),
+            required=True,
+        ),
+        "jenkins_url": Field(_url("Jenkins URL for apply (default: the job's JENKINS_URL)")),
+        "name": Field(_name("Seed job name"), default="seed"),
+        "install": Field(_str("pip requirement that installs jenkinsgen on the agent"),
+                         default="jenkinsgen"),
+    },
+    build=lambda v: model.Seed(**v),
+    description="Seed job that re-applies the spec on every push to the config repo",
+)
+
+
+def _build_spec(v: dict[str, Any]) -> model.Spec:
+    return model.Spec(
+        version=v["version"],
+        folder=v["folder"],
+        layout=v["layout"],
+        defaults=v["defaults"],
+        environments=tuple(v["environments"]),
+        services=tuple(v["services"]),
+        seed=v["seed"],
+        agents=v.get("agents"),
+    )
+
+
+SPEC_FIELDS: dict[str, Field] = {
+    "version": Field(Int(description="Spec format version", minimum=1, maximum=1),
+                     required=True),
+    "folder": Field(Str(description="Jenkins folder holding everything (nested: a/b)",
+                        pattern=FOLDER, pattern_hint=NAME_HINT + " in each '/'-separated part"),
+                    required=True),
+    "layout": Field(Str(description="One pipeline job per environment, or one multibranch "
+                        "project per service", enum=("per-environment", "multibranch")),
+                    default="per-environment"),
+    "defaults": Field(DEFAULTS, required=True),
+    "environments": Field(List(ENVIRONMENT, min_items=1), required=True),
+    "services": Field(List(SERVICE, min_items=1), required=True),
+    "seed": Field(SEED),
+}
+
+SPEC = Obj("spec", SPEC_FIELDS, build=_build_spec, description="jenkinsgen spec, version 1")
