@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import click
 
@@ -52,4 +51,4 @@ def schema() -> None:
 
 COMMANDS: list[click.Command] = [validate, schema]
 
-__all__ = ["COMMANDS", "Path"]
+
