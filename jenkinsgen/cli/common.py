@@ -31,6 +31,14 @@ def error(message: str) -> None:
                color=sys.stderr.isatty())
 
 
+def located(line: str) -> None:
+    """Print a ``FILE:LINE:COL: path: message`` line on stderr, location in bold red on a
+    terminal, plain otherwise (so editors and CI can parse it)."""
+    where, sep, rest = line.partition(": ")
+    click.echo(click.style(where + sep, fg="red", bold=True) + rest, err=True,
+               color=sys.stderr.isatty())
+
+
 def warn(message: str) -> None:
     click.echo(click.style("warning: ", fg="yellow", bold=True) + message, err=True,
                color=sys.stderr.isatty())

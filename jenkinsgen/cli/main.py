@@ -12,7 +12,7 @@ import sys
 import click
 
 from jenkinsgen import __version__
-from jenkinsgen.cli.common import error, setup_logging
+from jenkinsgen.cli.common import error, located, setup_logging
 from jenkinsgen.errors import JenkinsgenError, SpecError
 
 #: Each module exposes COMMANDS, a list of click commands or groups.
@@ -27,7 +27,7 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except SpecError as exc:
             for problem in exc.problems:
-                error(str(problem))
+                located(str(problem))
             n = len(exc.problems)
             click.echo(f"{n} problem{'s' if n != 1 else ''} found", err=True)
             ctx.exit(1)

@@ -102,6 +102,8 @@ class Str(FieldType):
     enum: tuple[str, ...] = ()
     extra_check: Callable[[str], str | None] | None = None
     min_length: int = 1
+    #: What ``extra_check`` enforces, said as a regex for the JSON Schema.
+    schema_pattern: str | None = None
 
     def check(self, node: yaml.Node, path: str, c: Collector, depth: int) -> Any:
         if not isinstance(node, yaml.ScalarNode) or node.tag != _STR:
@@ -132,6 +134,8 @@ class Str(FieldType):
             s["enum"] = list(self.enum)
         if self.pattern is not None:
             s["pattern"] = f"^(?:{self.pattern})$"
+        elif self.schema_pattern is not None:
+            s["pattern"] = self.schema_pattern
         if self.min_length:
             s["minLength"] = self.min_length
         return self._with_description(s)

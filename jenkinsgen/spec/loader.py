@@ -16,13 +16,13 @@ from jenkinsgen.spec.fields import INVALID, Collector
 from jenkinsgen.spec.model import Spec
 from jenkinsgen.spec.v1 import SPEC
 
-#: Checks that span items and so cannot be said in JSON Schema (see the schema test).
+#: Message prefixes of the checks that span items and so cannot be said in JSON Schema.
 SEMANTIC_CHECKS = (
     "duplicate service name",
     "duplicate environment name",
     "duplicate environment branch",
     "duplicate image name",
-    "unknown environment in a service",
+    "unknown environment",
 )
 
 MAX_BYTES = 4 * 1024 * 1024
@@ -59,6 +59,8 @@ def load_spec_text(data: bytes | str, name: str = "<spec>") -> Spec:
         raise SpecError([SpecProblem(name, line, col, "", message)]) from None
     except yaml.YAMLError as exc:
         raise SpecError([SpecProblem(name, 1, 1, "", f"YAML error: {exc}")]) from None
+    except RecursionError:
+        raise SpecError([SpecProblem(name, 1, 1, "", "YAML nesting is too deep")]) from None
     if root is None or (isinstance(root, yaml.ScalarNode) and root.value == ""):
         raise SpecError([SpecProblem(name, 1, 1, "", "spec is empty")])
     collector = Collector(name)

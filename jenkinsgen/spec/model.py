@@ -99,18 +99,47 @@ class Seed:
     install: str = "jenkinsgen"
 
 
+DockerMode = Literal["socket", "dind"]
+
+
+@dataclass(frozen=True)
+class DockerCloud:
+    """docker-plugin clouds: one per Docker host URI, each capped at ``max_instances``.
+
+    ``credentials`` is the id of Docker server credentials (TLS client certificates) used
+    for tcp:// hosts, never the certificates themselves.
+    """
+
+    hosts: tuple[str, ...]
+    max_instances: int = 4
+    credentials: str | None = None
+
+
+@dataclass(frozen=True)
+class KubernetesCloud:
+    """A kubernetes-plugin cloud with one pod template; ``docker`` chooses how the agent
+    reaches an engine: the node's socket (hostPath) or a privileged docker:dind sidecar."""
+
+    namespace: str = "jenkins"
+    server_url: str | None = None
+    credentials: str | None = None
+    jenkins_url: str | None = None
+    max_instances: int = 10
+    docker: DockerMode = "socket"
+    dind_image: str = "docker:dind"
+    websocket: bool = False
+
+
 @dataclass(frozen=True)
 class AgentTemplate:
-    """Extra settings of the ``agents:`` section (clouds for on-demand agents)."""
+    """The ``agents:`` section: on-demand agents provisioned by Jenkins clouds."""
 
     label: str
     image: str
-    docker_hosts: tuple[str, ...] = ()
-    max_instances: int = 4
-    executors: int = 1
-    kubernetes_namespace: str | None = None
-    kubernetes_sidecar: bool = False
-    jenkins_url: str | None = None
+    remote_fs: str = "/home/jenkins/agent"
+    idle_minutes: int = 10
+    docker: DockerCloud | None = None
+    kubernetes: KubernetesCloud | None = None
 
 
 @dataclass(frozen=True)

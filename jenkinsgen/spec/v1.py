@@ -50,8 +50,16 @@ def _cred(description: str) -> Str:
     return Str(description=description, pattern=CREDENTIALS_ID, pattern_hint=CREDENTIALS_HINT)
 
 
+#: ``_url_check`` as a regex: a scheme and host (or scp-like git@host:path), no whitespace,
+#: no password in the user info.
+URL_SCHEMA_PATTERN = (
+    r"^(?!\S*://[^/@\s]*:[^/@\s]*@)"
+    r"(?:(?:https?|ssh|git)://[^/\s]+\S*|file://\S*|git@[^\s:]+:\S*)$"
+)
+
+
 def _url(description: str) -> Str:
-    return Str(description=description, extra_check=_url_check)
+    return Str(description=description, extra_check=_url_check, schema_pattern=URL_SCHEMA_PATTERN)
 
 
 DEFAULTS = Obj(
@@ -231,8 +239,11 @@ SPEC_FIELDS: dict[str, Field] = {
                         "project per service", enum=("per-environment", "multibranch")),
                     default="per-environment"),
     "defaults": Field(DEFAULTS, required=True),
-    "environments": Field(List(ENVIRONMENT, min_items=1), required=True),
-    "services": Field(List(SERVICE, min_items=1), required=True),
+    "environments": Field(List(ENVIRONMENT, min_items=1,
+                                  description="Git workflow: which branch deploys to which environment"),
+                         required=True),
+    "services": Field(List(SERVICE, min_items=1, description="The services to build and deliver"),
+                     required=True),
     "seed": Field(SEED),
 }
 
