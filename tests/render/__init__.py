@@ -1,0 +1,1 @@
+"""Rendering tests: Jenkinsfile (Groovy AST), config.xml, golden trees."""
