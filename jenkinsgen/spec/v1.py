@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from jenkinsgen.spec import model
+from jenkinsgen.spec.agents import AGENTS
 from jenkinsgen.spec.fields import Field, Int, List, Obj, ObjRule, OneOf, Str, StrMap
 
 #: Safe Jenkins item name: letters, digits, '.', '_', '-'; no '..', not '.' alone.
@@ -245,6 +246,7 @@ SPEC_FIELDS: dict[str, Field] = {
     "services": Field(List(SERVICE, min_items=1, description="The services to build and deliver"),
                      required=True),
     "seed": Field(SEED),
+    "agents": Field(AGENTS),
 }
 
 SPEC = Obj("spec", SPEC_FIELDS, build=_build_spec, description="jenkinsgen spec, version 1")
