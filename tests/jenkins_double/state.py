@@ -1,0 +1,154 @@
+"""The controller's items (folders and jobs) and how Jenkins stores and exports them.
+
+Jenkins keeps each item as a Java object and re-serialises ``config.xml`` with XStream, so
+what comes back from ``GET config.xml`` is never byte-identical to what was posted: the
+declaration says ``version='1.1'`` and the document is re-indented. :func:`reserialise` does
+the same, so clients that compare bytes fail against the double as they would against Jenkins.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+FOLDER_CLASS = "com.cloudbees.hudson.plugins.folder.Folder"
+MULTIBRANCH_CLASS = "org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject"
+
+#: config.xml root element → the item's Java class (``_class`` in the JSON API).
+ROOT_CLASSES = {
+    "flow-definition": "org.jenkinsci.plugins.workflow.job.WorkflowJob",
+    "project": "hudson.model.FreeStyleProject",
+    FOLDER_CLASS: FOLDER_CLASS,
+    MULTIBRANCH_CLASS: MULTIBRANCH_CLASS,
+    "jenkins.branch.OrganizationFolder": "jenkins.branch.OrganizationFolder",
+}
+#: Classes that are item groups (nest ``jobs``); only a plain Folder accepts createItem.
+GROUP_CLASSES = {FOLDER_CLASS, MULTIBRANCH_CLASS, "jenkins.branch.OrganizationFolder"}
+
+UNSAFE_NAME_CHARS = "?*/\\%!@#$^&|<>[]:;"
+
+
+class BadConfig(Exception):
+    """config.xml that Jenkins could not load (it answers 500)."""
+
+
+def reserialise(config_xml: bytes) -> tuple[bytes, str, str]:
+    """Parse ``config_xml`` as Jenkins would and return (stored bytes, class, description)."""
+    parser = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True)
+    try:
+        root = etree.fromstring(_as_xml10(config_xml), parser)
+    except etree.XMLSyntaxError as exc:
+        raise BadConfig(f"Failed to parse config.xml: {exc}") from exc
+    tag = root.tag if isinstance(root.tag, str) else ""
+    cls = ROOT_CLASSES.get(tag)
+    if cls is None:
+        raise BadConfig(f"Unable to read config.xml: unknown element {tag!r}")
+    desc_el = root.find("description")
+    description = (desc_el.text or "") if desc_el is not None else ""
+    body = etree.tostring(root, pretty_print=True, encoding="unicode")
+    stored = ("<?xml version='1.1' encoding='UTF-8'?>\n" + body).encode("utf-8")
+    return stored, cls, description
+
+
+def _as_xml10(data: bytes) -> bytes:
+    """libxml2 reads XML 1.1 declarations poorly; Jenkins' own output uses one."""
+    head = data[:64]
+    for old in (b"version='1.1'", b'version="1.1"'):
+        if old in head:
+            return data.replace(old, b"version='1.0'", 1)
+    return data
+
+
+@dataclass
+class Item:
+    """A folder or job. ``children`` is only used by item groups."""
+
+    name: str
+    config_xml: bytes
+    cls: str
+    description: str
+    parent: Item | None = None
+    children: dict[str, Item] = field(default_factory=dict)
+
+    @property
+    def is_group(self) -> bool:
+        return self.cls in GROUP_CLASSES
+
+    @property
+    def accepts_items(self) -> bool:
+        return self.cls == FOLDER_CLASS
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        out: list[str] = []
+        node: Item | None = self
+        while node is not None and node.parent is not None:
+            out.append(node.name)
+            node = node.parent
+        return tuple(reversed(out))
+
+    @property
+    def full_name(self) -> str:
+        return "/".join(self.path)
+
+    def url_path(self) -> str:
+        return "".join(f"job/{n}/" for n in self.path)
+
+    def walk(self) -> Iterator[Item]:
+        """Every descendant, parents before children."""
+        for child in self.children.values():
+            yield child
+            yield from child.walk()
+
+
+class ItemTree:
+    """All items under the root object, guarded by one lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.root = Item("", b"", "hudson.model.Hudson", "")
+
+    def find(self, path: tuple[str, ...]) -> Item | None:
+        node = self.root
+        for name in path:
+            nxt = node.children.get(name)
+            if nxt is None:
+                return None
+            node = nxt
+        return node
+
+    def create(self, parent: Item, name: str, config_xml: bytes) -> Item:
+        """Add an item (the caller checked name and existence)."""
+        stored, cls, description = reserialise(config_xml)
+        item = Item(name, stored, cls, description, parent)
+        parent.children[name] = item
+        return item
+
+    def update(self, item: Item, config_xml: bytes) -> None:
+        """``updateByXml``: the item keeps its children; class changes are refused."""
+        stored, cls, description = reserialise(config_xml)
+        if cls != item.cls:
+            raise BadConfig(f"Expecting class {item.cls} but got {cls}")
+        item.config_xml, item.description = stored, description
+
+    def delete(self, item: Item) -> None:
+        assert item.parent is not None
+        del item.parent.children[item.name]
+
+    def all_items(self) -> list[Item]:
+        return list(self.root.walk())
+
+
+def check_good_name(name: str) -> str | None:
+    """Jenkins.checkGoodName: the Failure message, or None when the name is fine."""
+    if not name.strip():
+        return "No name is specified"
+    for ch in name:
+        if ch in UNSAFE_NAME_CHARS:
+            return f"\u2018{ch}\u2019 is an unsafe character"
+    if name in (".", ".."):
+        return f"\u201c{name}\u201d is not an allowed name"
+    return None
