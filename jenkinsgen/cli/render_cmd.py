@@ -1,5 +1,87 @@
-"""The render command (filled by its issue)."""
+"""``jenkinsgen render``: write a spec's Jenkins job tree to a directory, or check it is current."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
 
 import click
 
-COMMANDS: list[click.Command] = []
+from jenkinsgen.cli.common import info
+from jenkinsgen.render import render_spec
+from jenkinsgen.render.model import Rendered
+from jenkinsgen.render.output import check_tree, write_tree
+from jenkinsgen.spec import load_spec
+
+#: How many paths of each kind ``--check`` lists before it only counts them.
+_SHOWN = 20
+
+
+def _items_summary(rendered: Rendered) -> str:
+    counts: Counter[str] = Counter(item.kind for item in rendered.items)
+    parts = []
+    for kind, label in (
+        ("folder", "folder"),
+        ("pipeline", "pipeline job"),
+        ("multibranch", "multibranch project"),
+        ("seed", "seed job"),
+    ):
+        n = counts.get(kind, 0)
+        if n:
+            parts.append(f"{n} {label}{'s' if n != 1 else ''}")
+    return ", ".join(parts)
+
+
+def _list(title: str, paths: tuple[str, ...]) -> None:
+    for rel in paths[:_SHOWN]:
+        click.echo(f"  {title} {rel}")
+    if len(paths) > _SHOWN:
+        click.echo(f"  ... and {len(paths) - _SHOWN} more {title.strip()}")
+
+
+@click.command()
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Output directory (mirrors JENKINS_HOME's jobs/ tree).",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Render in memory and compare with OUT; exit 1 when OUT is out of date.",
+)
+@click.pass_context
+def render(ctx: click.Context, spec: str, out: str, check: bool) -> None:
+    """Render SPEC's jobs (config.xml and Jenkinsfile) into OUT.
+
+    OUT is replaced atomically: a failed render leaves it as it was, and files of a previous
+    render that are no longer produced are removed. OUT must be new, empty, or a previous
+    jenkinsgen output.
+
+    \b
+    Examples:
+      jenkinsgen render jenkinsgen.yaml -o out
+      jenkinsgen render jenkinsgen.yaml -o out --check   # in CI: fail when out/ is stale
+    """
+    rendered = render_spec(load_spec(spec))
+    what = _items_summary(rendered)
+    if check:
+        diff = check_tree(rendered, Path(out))
+        if diff.current:
+            info(ctx, f"{out}: up to date ({what})")
+            return
+        _list("added  ", diff.added)
+        _list("changed", diff.changed)
+        _list("removed", diff.removed)
+        click.echo(f"{out}: out of date: {diff.summary()}; run: jenkinsgen render {spec} -o {out}")
+        ctx.exit(1)
+    result = write_tree(rendered, Path(out))
+    stale = f", {len(result.removed)} stale removed" if result.removed else ""
+    info(ctx, f"rendered {what} into {out} ({result.files} files{stale})")
+
+
+COMMANDS: list[click.Command] = [render]

@@ -24,7 +24,9 @@ class RenderedItem:
     ``digest`` is the sha256 (hex) of the item's own rendered content; it is embedded in the
     description's marker line, so a single tree query tells whether the live job is current.
     ``jenkinsfile`` is the Jenkinsfile written beside config.xml (for a multibranch project,
-    the one to commit into the service repository).
+    the one to commit into the service repository). ``owner`` is the owner in this item's
+    marker: the spec's root folder, except for the folders *above* it (``teams`` of
+    ``teams/payments``), which several specs share and whose marker names the folder itself.
     """
 
     path: ItemPath
@@ -32,6 +34,7 @@ class RenderedItem:
     config_xml: bytes
     digest: str
     jenkinsfile: str | None = None
+    owner: str = ""
 
     @property
     def full_name(self) -> str:

@@ -1,0 +1,229 @@
+"""The output tree: write a Rendered to OUT atomically, or compare it with OUT.
+
+OUT mirrors JENKINS_HOME's job tree::
+
+    OUT/jobs/<folder>/config.xml
+    OUT/jobs/<folder>/jobs/<service>/config.xml
+    OUT/jobs/<folder>/jobs/<service>/jobs/<env>/{config.xml,Jenkinsfile}
+    OUT/.jenkinsgen-manifest          the files of this render, one per line
+
+Writing is all or nothing: the tree is rendered into a temporary directory beside OUT (same
+filesystem), then swapped in with one atomic exchange (``renameat2(RENAME_EXCHANGE)`` on
+Linux; two renames elsewhere), and the previous tree is removed, stale files included. A
+failure before the swap leaves OUT exactly as it was. OUT is only ever replaced when it is
+missing, empty, or a previous jenkinsgen output holding nothing but the files its manifest
+lists, so a user's directory is never wiped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from jenkinsgen.errors import RenderError
+from jenkinsgen.render.model import Rendered
+
+MANIFEST = ".jenkinsgen-manifest"
+_MANIFEST_HEADER = "# jenkinsgen output: every file below is rendered; edit the spec, not these."
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def item_dir(path: tuple[str, ...]) -> str:
+    """``("a", "b")`` → ``"jobs/a/jobs/b"``: where JENKINS_HOME keeps that item."""
+    return "/".join(f"jobs/{name}" for name in path)
+
+
+def tree_files(rendered: Rendered) -> dict[str, bytes]:
+    """Every file of the output tree (relative POSIX path → bytes), sorted by path."""
+    files: dict[str, bytes] = {}
+    for item in rendered.items:
+        base = item_dir(item.path)
+        files[f"{base}/config.xml"] = item.config_xml
+        if item.jenkinsfile is not None:
+            files[f"{base}/Jenkinsfile"] = item.jenkinsfile.encode("utf-8")
+    return dict(sorted(files.items()))
+
+
+def manifest_text(paths: list[str], owner: str) -> str:
+    return "\n".join([_MANIFEST_HEADER, f"owner: {owner}", *paths]) + "\n"
+
+
+def _read_manifest(out: Path) -> set[str] | None:
+    try:
+        lines = (out / MANIFEST).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RenderError(f"{out / MANIFEST}: cannot read it: {exc}") from exc
+    if not lines or lines[0] != _MANIFEST_HEADER:
+        raise RenderError(f"{out / MANIFEST}: not a jenkinsgen manifest")
+    return {line for line in lines[1:] if line and not line.startswith("owner: ")}
+
+
+def _walk_files(out: Path) -> Iterator[str]:
+    """Relative POSIX paths of every non-directory entry under ``out``, sorted."""
+    for dirpath, dirnames, filenames in os.walk(out):
+        links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+        dirnames[:] = sorted(d for d in dirnames if d not in links)
+        rel = os.path.relpath(dirpath, out)
+        for name in sorted(filenames + links):
+            yield name if rel == "." else f"{rel}/{name}".replace(os.sep, "/")
+
+
+def _check_replaceable(out: Path) -> None:
+    """Refuse to replace anything that is not a missing/empty dir or our own output."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise RenderError(f"{out}: exists and is not a directory")
+    listed = _read_manifest(out)
+    if listed is None:
+        if any(out.iterdir()):
+            raise RenderError(
+                f"{out}: not empty and not a jenkinsgen output (no {MANIFEST}); "
+                "refusing to replace it: choose an empty or new directory"
+            )
+        return
+    foreign = [p for p in _walk_files(out) if p != MANIFEST and p not in listed]
+    if foreign:
+        more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+        raise RenderError(
+            f"{out}: holds files jenkinsgen did not write ({', '.join(foreign[:3])}{more}); "
+            "refusing to replace it: move them away first"
+        )
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2); False when the system cannot."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    try:
+        libc = ctypes.CDLL(name, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    rc = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return bool(rc == 0)
+
+
+def _swap_in(tmp: Path, out: Path) -> None:
+    """Make ``tmp`` become ``out``; the previous ``out`` (if any) is removed afterwards."""
+    if not out.exists():
+        os.rename(tmp, out)
+        return
+    if _exchange(tmp, out):
+        shutil.rmtree(tmp)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    os.rmdir(old)
+    os.rename(out, old)
+    try:
+        os.rename(tmp, out)
+    except OSError:
+        os.rename(old, out)
+        raise
+    shutil.rmtree(old)
+
+
+def _dir_mode(out: Path) -> int:
+    if out.is_dir():
+        return out.stat().st_mode & 0o7777
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o777 & ~umask
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a write did: the files written, and those of the previous render now gone."""
+
+    files: int
+    removed: tuple[str, ...]
+
+
+def write_tree(rendered: Rendered, out: Path | str) -> WriteResult:
+    """Write ``rendered`` to ``out`` atomically, replacing a previous render (see module doc)."""
+    out = Path(out).absolute()
+    _check_replaceable(out)
+    previous = _read_manifest(out) if out.is_dir() else None
+    files = tree_files(rendered)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.jenkinsgen-", dir=out.parent))
+    except OSError as exc:
+        raise RenderError(f"{out}: cannot create the output directory: {exc}") from exc
+    try:
+        made: set[str] = set()
+        for rel, data in files.items():
+            parent = rel.rpartition("/")[0]
+            if parent not in made:
+                (tmp / parent).mkdir(parents=True, exist_ok=True)
+                made.add(parent)
+            with open(tmp / rel, "wb") as fh:
+                fh.write(data)
+        (tmp / MANIFEST).write_text(manifest_text(list(files), rendered.owner), encoding="utf-8")
+        tmp.chmod(_dir_mode(out))
+        _swap_in(tmp, out)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(tmp)
+        raise RenderError(f"{out}: writing the output failed, left as it was: {exc}") from exc
+    except BaseException:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(tmp)
+        raise
+    removed = tuple(sorted(previous - files.keys())) if previous else ()
+    return WriteResult(len(files) + 1, removed)
+
+
+@dataclass(frozen=True)
+class TreeDiff:
+    """How OUT differs from a render: paths to add, to change and to remove."""
+
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+
+    @property
+    def current(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+    def summary(self) -> str:
+        return f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed"
+
+
+def check_tree(rendered: Rendered, out: Path | str) -> TreeDiff:
+    """Compare ``rendered`` with the files in ``out`` (the manifest itself is not compared)."""
+    out = Path(out)
+    files = tree_files(rendered)
+    if out.exists() and not out.is_dir():
+        raise RenderError(f"{out}: exists and is not a directory")
+    on_disk = [p for p in _walk_files(out) if p != MANIFEST] if out.is_dir() else []
+    present = set(on_disk)
+    changed = []
+    for rel, data in files.items():
+        if rel in present:
+            try:
+                if (out / rel).read_bytes() != data:
+                    changed.append(rel)
+            except OSError as exc:
+                raise RenderError(f"{out / rel}: cannot read it: {exc}") from exc
+    added = [rel for rel in files if rel not in present]
+    removed = [rel for rel in on_disk if rel not in files]
+    return TreeDiff(tuple(added), tuple(changed), tuple(removed))
