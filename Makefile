@@ -50,4 +50,10 @@ bench: install services  ## run every benchmark under bench/ (see bench/RESULTS.
 golden: install  ## regenerate golden trees after an intended renderer change
 	$(BIN)/pytest tests/render -k golden --update-golden
 
+
+.PHONY: docs
+docs: install  ## regenerate the README spec reference and docs/spec-v1.schema.json
+	$(BIN)/python -m jenkinsgen.spec.reference --write
+	$(BIN)/jenkinsgen schema > docs/spec-v1.schema.json
+
 -include mk/*.mk

@@ -27,21 +27,26 @@ def setup_logging(verbosity: int) -> None:
 
 def error(message: str) -> None:
     """Print an error line on stderr, red only when stderr is a terminal."""
-    click.echo(click.style("error: ", fg="red", bold=True) + message, err=True,
-               color=sys.stderr.isatty())
+    click.echo(
+        click.style("error: ", fg="red", bold=True) + message, err=True, color=sys.stderr.isatty()
+    )
 
 
 def located(line: str) -> None:
     """Print a ``FILE:LINE:COL: path: message`` line on stderr, location in bold red on a
     terminal, plain otherwise (so editors and CI can parse it)."""
     where, sep, rest = line.partition(": ")
-    click.echo(click.style(where + sep, fg="red", bold=True) + rest, err=True,
-               color=sys.stderr.isatty())
+    click.echo(
+        click.style(where + sep, fg="red", bold=True) + rest, err=True, color=sys.stderr.isatty()
+    )
 
 
 def warn(message: str) -> None:
-    click.echo(click.style("warning: ", fg="yellow", bold=True) + message, err=True,
-               color=sys.stderr.isatty())
+    click.echo(
+        click.style("warning: ", fg="yellow", bold=True) + message,
+        err=True,
+        color=sys.stderr.isatty(),
+    )
 
 
 def info(ctx: click.Context | None, message: str) -> None:

@@ -16,7 +16,14 @@ from jenkinsgen.cli.common import error, located, setup_logging
 from jenkinsgen.errors import JenkinsgenError, SpecError
 
 #: Each module exposes COMMANDS, a list of click commands or groups.
-COMMAND_MODULES = ("spec_cmds", "render_cmd", "sync_cmds", "bundle_cmds", "image_cmds", "agents_cmds")
+COMMAND_MODULES = (
+    "spec_cmds",
+    "render_cmd",
+    "sync_cmds",
+    "bundle_cmds",
+    "image_cmds",
+    "agents_cmds",
+)
 
 
 class _Group(click.Group):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import click
 
 from jenkinsgen.cli.common import info
@@ -31,8 +30,11 @@ def validate(ctx: click.Context, specs: tuple[str, ...]) -> None:
         jobs = sum(len(spec.environments_of(s)) for s in spec.services)
         if spec.layout == "multibranch":
             jobs = len(spec.services)
-        info(ctx, f"{path}: valid ({len(spec.services)} services, "
-                  f"{len(spec.environments)} environments, {jobs} jobs, layout {spec.layout})")
+        info(
+            ctx,
+            f"{path}: valid ({len(spec.services)} services, "
+            f"{len(spec.environments)} environments, {jobs} jobs, layout {spec.layout})",
+        )
     if problems:
         raise SpecError(problems)
 
@@ -50,5 +52,3 @@ def schema() -> None:
 
 
 COMMANDS: list[click.Command] = [validate, schema]
-
-

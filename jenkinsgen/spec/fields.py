@@ -115,8 +115,12 @@ class Str(FieldType):
             c.add(node, path, "must not be empty")
             return INVALID
         if self.enum and value not in self.enum:
-            c.add(node, path, f"must be one of {', '.join(self.enum)}, got {value!r}"
-                  + _did_you_mean(value, self.enum))
+            c.add(
+                node,
+                path,
+                f"must be one of {', '.join(self.enum)}, got {value!r}"
+                + _did_you_mean(value, self.enum),
+            )
             return INVALID
         if self.pattern is not None and not re.fullmatch(self.pattern, value):
             c.add(node, path, f"{value!r} is not valid: {self.pattern_hint or self.pattern}")
@@ -302,8 +306,11 @@ class Obj(FieldType):
             key = str(key_node.value)
             child_path = f"{path}.{key}" if path else key
             if key not in self.fields:
-                c.add(key_node, child_path,
-                      f"unknown key {key!r} in {self.title}" + _did_you_mean(key, self.fields))
+                c.add(
+                    key_node,
+                    child_path,
+                    f"unknown key {key!r} in {self.title}" + _did_you_mean(key, self.fields),
+                )
                 ok = False
                 continue
             if key in nodes:
@@ -319,8 +326,11 @@ class Obj(FieldType):
         for key, f in self.fields.items():
             if key not in nodes:
                 if f.required:
-                    c.add(node, f"{path}.{key}" if path else key,
-                          f"missing required key {key!r} in {self.title}")
+                    c.add(
+                        node,
+                        f"{path}.{key}" if path else key,
+                        f"missing required key {key!r} in {self.title}",
+                    )
                     ok = False
                 else:
                     values[key] = f.default

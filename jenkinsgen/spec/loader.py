@@ -7,6 +7,7 @@ together as one :class:`~jenkinsgen.errors.SpecError`, each located as FILE:LINE
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -34,7 +35,8 @@ def load_spec(path: str | os.PathLike[str]) -> Spec:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise SpecError([SpecProblem(name, 1, 1, "", f"cannot read spec: {exc.strerror}")])
+        message = f"cannot read spec: {exc.strerror}"
+        raise SpecError([SpecProblem(name, 1, 1, "", message)]) from None
     return load_spec_text(data, name)
 
 
@@ -82,7 +84,7 @@ def _get(node: yaml.Node | None, key: str) -> yaml.Node | None:
         return None
     for k, v in node.value:
         if isinstance(k, yaml.ScalarNode) and k.value == key:
-            return v
+            return v if isinstance(v, yaml.Node) else None
     return None
 
 
@@ -96,8 +98,14 @@ def _scalar(node: yaml.Node | None) -> str | None:
     return None
 
 
-def _unique(c: Collector, seq: str, entries: list[yaml.Node], key: str, what: str,
-            value_of: callable | None = None) -> dict[str, int]:  # type: ignore[valid-type]
+def _unique(
+    c: Collector,
+    seq: str,
+    entries: list[yaml.Node],
+    key: str,
+    what: str,
+    value_of: Callable[[str], str] | None = None,
+) -> dict[str, int]:
     """Report entries whose ``key`` repeats an earlier one; return value → first index."""
     first: dict[str, int] = {}
     for i, entry in enumerate(entries):
@@ -108,8 +116,11 @@ def _unique(c: Collector, seq: str, entries: list[yaml.Node], key: str, what: st
         if value_of is not None:
             value = value_of(value)
         if value in first:
-            c.add(node, f"{seq}[{i}].{key}",
-                  f"duplicate {what} {value!r} (first used by {seq}[{first[value]}])")
+            c.add(
+                node,
+                f"{seq}[{i}].{key}",
+                f"duplicate {what} {value!r} (first used by {seq}[{first[value]}])",
+            )
         else:
             first[value] = i
     return first
@@ -126,12 +137,18 @@ def _semantic_checks(root: yaml.Node, c: Collector) -> None:
         image_node = _get(_get(svc, "image"), "name")
         image = _scalar(image_node) or (_scalar(_get(svc, "name")) or "").lower()
         if image and image in image_owner and image_node is not None:
-            c.add(image_node, f"services[{i}].image.name",
-                  f"duplicate image name {image!r} (first used by services[{image_owner[image]}])")
+            c.add(
+                image_node,
+                f"services[{i}].image.name",
+                f"duplicate image name {image!r} (first used by services[{image_owner[image]}])",
+            )
         image_owner.setdefault(image, i)
         for j, env_node in enumerate(_items(_get(svc, "environments"))):
             env = _scalar(env_node)
             if env is not None and envs and env not in env_names:
                 known = ", ".join(sorted(env_names)) or "none"
-                c.add(env_node, f"services[{i}].environments[{j}]",
-                      f"unknown environment {env!r} (known: {known})")
+                c.add(
+                    env_node,
+                    f"services[{i}].environments[{j}]",
+                    f"unknown environment {env!r} (known: {known})",
+                )

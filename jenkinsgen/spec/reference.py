@@ -61,7 +61,30 @@ def spec_reference_markdown() -> str:
             parts.append(f"{obj.description}.\n")
         parts.append("| key | type | default | meaning |\n| --- | --- | --- | --- |")
         for key, f in obj.fields.items():
-            parts.append(f"| `{key}` | {_type_name(f.type)} | {_default(f)} | "
-                         f"{f.type.description} |")
+            parts.append(
+                f"| `{key}` | {_type_name(f.type)} | {_default(f)} | {f.type.description} |"
+            )
         parts.append("")
     return "\n".join(parts)
+
+
+def _write_readme(readme: str = "README.md") -> None:
+    from pathlib import Path
+
+    path = Path(readme)
+    text = path.read_text(encoding="utf-8")
+    begin = text.index("<!-- spec-reference:begin")
+    begin = text.index("-->", begin) + 3
+    end = text.index("<!-- spec-reference:end -->")
+    path.write_text(
+        text[:begin] + "\n\n" + spec_reference_markdown() + "\n" + text[end:], encoding="utf-8"
+    )
+
+
+if __name__ == "__main__":
+    import sys
+
+    if "--write" in sys.argv:
+        _write_readme()
+    else:
+        print(spec_reference_markdown())

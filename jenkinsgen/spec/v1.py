@@ -14,7 +14,7 @@ NAME = r"(?!\.\.?$)(?!.*\.\.)[A-Za-z0-9._-]+"
 NAME_HINT = "use only letters, digits, '.', '_' and '-', and no '..'"
 FOLDER = rf"{NAME}(?:/{NAME})*"
 CREDENTIALS_ID = r"[A-Za-z0-9][A-Za-z0-9._@:-]*"
-CREDENTIALS_HINT = "a Jenkins credentials id (letters, digits, '.', '_', '@', ':', '-'), never a secret"
+CREDENTIALS_HINT = "a Jenkins credentials id (letters, digits, '.', '_', '@', ':', '-')"
 BRANCH = r"(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/*?+-]+"
 BRANCH_HINT = "a Git branch name or glob (letters, digits, '.', '_', '-', '/', '*', '?', '+')"
 LABEL = r"[A-Za-z0-9._-]+(?:(?: && | \|\| )[A-Za-z0-9._-]+)*"
@@ -67,25 +67,38 @@ DEFAULTS = Obj(
     "defaults",
     {
         "agent": Field(
-            Str(description="Jenkins node label the stages run on", pattern=LABEL,
-                pattern_hint="a label or label expression joined by ' && ' / ' || '"),
+            Str(
+                description="Jenkins node label the stages run on",
+                pattern=LABEL,
+                pattern_hint="a label or label expression joined by ' && ' / ' || '",
+            ),
             default="docker",
         ),
         "registry": Field(
-            Str(description="Registry and path images are pushed to", pattern=IMAGE_REF,
-                pattern_hint=IMAGE_HINT),
+            Str(
+                description="Registry and path images are pushed to",
+                pattern=IMAGE_REF,
+                pattern_hint=IMAGE_HINT,
+            ),
             required=True,
         ),
-        "registry_credentials": Field(_cred("Credentials id for pushing to the registry"),
-                                      required=True),
-        "container": Field(
-            Str(description="Optional image to run Build and Test in (docker agent)",
-                pattern=IMAGE_WITH_TAG, pattern_hint="an image reference such as maven:3.9"),
+        "registry_credentials": Field(
+            _cred("Credentials id for pushing to the registry"), required=True
         ),
-        "timeout_minutes": Field(Int(description="Build timeout in minutes", minimum=1,
-                                     maximum=10080), default=60),
-        "builds_to_keep": Field(Int(description="Builds kept by the build discarder",
-                                    minimum=1, maximum=10000), default=20),
+        "container": Field(
+            Str(
+                description="Optional image to run Build and Test in (docker agent)",
+                pattern=IMAGE_WITH_TAG,
+                pattern_hint="an image reference such as maven:3.9",
+            ),
+        ),
+        "timeout_minutes": Field(
+            Int(description="Build timeout in minutes", minimum=1, maximum=10080), default=60
+        ),
+        "builds_to_keep": Field(
+            Int(description="Builds kept by the build discarder", minimum=1, maximum=10000),
+            default=20,
+        ),
     },
     build=lambda v: model.Defaults(**v),
     description="Settings shared by every service",
@@ -102,19 +115,37 @@ ENVIRONMENT = Obj(
     "environment",
     {
         "name": Field(_name("Environment name"), required=True),
-        "branch": Field(Str(description="Git branch (exact or glob) that deploys here",
-                            pattern=BRANCH, pattern_hint=BRANCH_HINT), required=True),
-        "deploy": Field(Str(description="auto deploys on every build; manual waits for approval",
-                            enum=("auto", "manual")), default="auto"),
+        "branch": Field(
+            Str(
+                description="Git branch (exact or glob) that deploys here",
+                pattern=BRANCH,
+                pattern_hint=BRANCH_HINT,
+            ),
+            required=True,
+        ),
+        "deploy": Field(
+            Str(
+                description="auto deploys on every build; manual waits for approval",
+                enum=("auto", "manual"),
+            ),
+            default="auto",
+        ),
         "approvers": Field(
-            List(Str(description="Jenkins user or group id", pattern=CREDENTIALS_ID,
-                     pattern_hint="a Jenkins user or group id"), unique=True,
-                 description="Who may approve a manual deploy"),
+            List(
+                Str(
+                    description="Jenkins user or group id",
+                    pattern=CREDENTIALS_ID,
+                    pattern_hint="a Jenkins user or group id",
+                ),
+                unique=True,
+                description="Who may approve a manual deploy",
+            ),
             default=[],
         ),
         "approval_timeout_minutes": Field(
-            Int(description="How long a manual deploy waits for approval", minimum=1,
-                maximum=43200),
+            Int(
+                description="How long a manual deploy waits for approval", minimum=1, maximum=43200
+            ),
             default=60,
         ),
     },
@@ -124,8 +155,7 @@ ENVIRONMENT = Obj(
             _manual_needs_approvers,
             {
                 "if": {"properties": {"deploy": {"const": "manual"}}, "required": ["deploy"]},
-                "then": {"required": ["approvers"],
-                         "properties": {"approvers": {"minItems": 1}}},
+                "then": {"required": ["approvers"], "properties": {"approvers": {"minItems": 1}}},
             },
         )
     ],
@@ -147,9 +177,14 @@ TEST = OneOf(
 IMAGE = Obj(
     "image",
     {
-        "name": Field(Str(description="Image name under defaults.registry",
-                          pattern=IMAGE_REF, pattern_hint="a lowercase image name"),
-                      required=True),
+        "name": Field(
+            Str(
+                description="Image name under defaults.registry",
+                pattern=IMAGE_REF,
+                pattern_hint="a lowercase image name",
+            ),
+            required=True,
+        ),
         "dockerfile": Field(_str("Path of the Dockerfile"), default="Dockerfile"),
         "context": Field(_str("Build context directory"), default="."),
         "build_args": Field(StrMap(description="--build-arg NAME=VALUE pairs"), default={}),
@@ -187,8 +222,12 @@ SERVICE = Obj(
         "image": Field(IMAGE),
         "trigger": Field(TRIGGER),
         "environments": Field(
-            List(_name("Environment name"), min_items=1, unique=True,
-                 description="Environments this service takes part in (default: all)"),
+            List(
+                _name("Environment name"),
+                min_items=1,
+                unique=True,
+                description="Environments this service takes part in (default: all)",
+            ),
         ),
     },
     build=_build_service,
@@ -199,18 +238,26 @@ SEED = Obj(
     {
         "repo": Field(_url("Config repository holding the spec"), required=True),
         "credentials": Field(_cred("Credentials id for cloning the config repository")),
-        "branch": Field(Str(description="Branch of the config repository", pattern=BRANCH,
-                            pattern_hint=BRANCH_HINT), default="main"),
-        "spec": Field(_str("Path of the spec inside the config repository"),
-                      default="jenkinsgen.yaml"),
+        "branch": Field(
+            Str(
+                description="Branch of the config repository",
+                pattern=BRANCH,
+                pattern_hint=BRANCH_HINT,
+            ),
+            default="main",
+        ),
+        "spec": Field(
+            _str("Path of the spec inside the config repository"), default="jenkinsgen.yaml"
+        ),
         "jenkins_credentials": Field(
             _cred("Credentials id (username + API token) the seed job applies with"),
             required=True,
         ),
         "jenkins_url": Field(_url("Jenkins URL for apply (default: the job's JENKINS_URL)")),
         "name": Field(_name("Seed job name"), default="seed"),
-        "install": Field(_str("pip requirement that installs jenkinsgen on the agent"),
-                         default="jenkinsgen"),
+        "install": Field(
+            _str("pip requirement that installs jenkinsgen on the agent"), default="jenkinsgen"
+        ),
     },
     build=lambda v: model.Seed(**v),
     description="Seed job that re-applies the spec on every push to the config repo",
@@ -231,20 +278,34 @@ def _build_spec(v: dict[str, Any]) -> model.Spec:
 
 
 SPEC_FIELDS: dict[str, Field] = {
-    "version": Field(Int(description="Spec format version", minimum=1, maximum=1),
-                     required=True),
-    "folder": Field(Str(description="Jenkins folder holding everything (nested: a/b)",
-                        pattern=FOLDER, pattern_hint=NAME_HINT + " in each '/'-separated part"),
-                    required=True),
-    "layout": Field(Str(description="One pipeline job per environment, or one multibranch "
-                        "project per service", enum=("per-environment", "multibranch")),
-                    default="per-environment"),
+    "version": Field(Int(description="Spec format version", minimum=1, maximum=1), required=True),
+    "folder": Field(
+        Str(
+            description="Jenkins folder holding everything (nested: a/b)",
+            pattern=FOLDER,
+            pattern_hint=NAME_HINT + " in each '/'-separated part",
+        ),
+        required=True,
+    ),
+    "layout": Field(
+        Str(
+            description="One pipeline job per environment, or one multibranch project per service",
+            enum=("per-environment", "multibranch"),
+        ),
+        default="per-environment",
+    ),
     "defaults": Field(DEFAULTS, required=True),
-    "environments": Field(List(ENVIRONMENT, min_items=1,
-                                  description="Git workflow: which branch deploys to which environment"),
-                         required=True),
-    "services": Field(List(SERVICE, min_items=1, description="The services to build and deliver"),
-                     required=True),
+    "environments": Field(
+        List(
+            ENVIRONMENT,
+            min_items=1,
+            description="Git workflow: which branch deploys to which environment",
+        ),
+        required=True,
+    ),
+    "services": Field(
+        List(SERVICE, min_items=1, description="The services to build and deliver"), required=True
+    ),
     "seed": Field(SEED),
     "agents": Field(AGENTS),
 }

@@ -47,11 +47,17 @@ def test_schema_is_valid_draft_2020_12() -> None:
 
 
 def test_cli_schema_prints_the_schema() -> None:
-    proc = subprocess.run([sys.executable, "-m", "jenkinsgen.cli.main", "schema"],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "jenkinsgen.cli.main", "schema"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert proc.stdout == json_schema_text()
     assert json.loads(proc.stdout)["properties"]["layout"]["enum"] == [
-        "per-environment", "multibranch"]
+        "per-environment",
+        "multibranch",
+    ]
 
 
 @pytest.mark.parametrize("path", GOOD, ids=lambda p: str(p.relative_to(ROOT)))
@@ -93,15 +99,36 @@ PATHS = [p for p in _paths(BASE) if p]
 KEYS = sorted({p[-1] for p in PATHS if isinstance(p[-1], str)} | {"bogus", "approvers"})
 scalars = st.one_of(
     st.text(max_size=30),
-    st.sampled_from(["auto", "manual", "multibranch", "dev", "main", "release/*", "a..b",
-                     "https://h.example/x", "https://u:p@h.example/x", "git@h:x", "", " ",
-                     "registry.example.com/x", "UPPER", "1", "-", "ok-name"]),
+    st.sampled_from(
+        [
+            "auto",
+            "manual",
+            "multibranch",
+            "dev",
+            "main",
+            "release/*",
+            "a..b",
+            "https://h.example/x",
+            "https://u:p@h.example/x",
+            "git@h:x",
+            "",
+            " ",
+            "registry.example.com/x",
+            "UPPER",
+            "1",
+            "-",
+            "ok-name",
+        ]
+    ),
     st.integers(-5, 20_000),
     st.booleans(),
     st.none(),
 )
-values = st.one_of(scalars, st.lists(scalars, max_size=3),
-                   st.dictionaries(st.sampled_from(KEYS), scalars, max_size=3))
+values = st.one_of(
+    scalars,
+    st.lists(scalars, max_size=3),
+    st.dictionaries(st.sampled_from(KEYS), scalars, max_size=3),
+)
 
 
 def _set(doc: Any, path: tuple[Any, ...], value: Any) -> None:
@@ -116,8 +143,9 @@ def _delete(doc: Any, path: tuple[Any, ...]) -> None:
     del doc[path[-1]]
 
 
-mutation = st.tuples(st.sampled_from(PATHS), st.sampled_from(["set", "delete", "add"]), values,
-                     st.sampled_from(KEYS))
+mutation = st.tuples(
+    st.sampled_from(PATHS), st.sampled_from(["set", "delete", "add"]), values, st.sampled_from(KEYS)
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -136,7 +164,5 @@ def test_schema_and_validator_agree_on_mutated_specs(mutations: list[Any]) -> No
             continue
     text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
     ok, messages = validator_verdict(text)
-    semantic = bool(messages) and all(
-        any(s in m for s in NOT_IN_SCHEMA) for m in messages
-    )
+    semantic = bool(messages) and all(any(s in m for s in NOT_IN_SCHEMA) for m in messages)
     assert schema_valid(yaml.safe_load(text)) == (ok or semantic), messages

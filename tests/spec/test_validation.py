@@ -38,7 +38,9 @@ def test_bad_spec_reports_every_problem_located(path: Path) -> None:
 def test_cli_validate_bad_spec_exits_1_without_traceback(path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "jenkinsgen.cli.main", "validate", str(path)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
@@ -57,10 +59,18 @@ def test_good_spec_loads(path: Path) -> None:
 
 def test_validate_reports_problems_of_all_files_in_one_run(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "jenkinsgen.cli.main", "validate",
-         str(HERE / "bad" / "bad_enum.yaml"), str(ROOT / "examples" / "jenkinsgen.yaml"),
-         str(HERE / "bad" / "duplicate_service.yaml")],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "jenkinsgen.cli.main",
+            "validate",
+            str(HERE / "bad" / "bad_enum.yaml"),
+            str(ROOT / "examples" / "jenkinsgen.yaml"),
+            str(HERE / "bad" / "duplicate_service.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 1
     assert "bad_enum.yaml:" in proc.stderr and "duplicate_service.yaml:" in proc.stderr
@@ -115,7 +125,8 @@ def test_string_form_of_test_and_default_image() -> None:
     spec = load_spec_text(
         "version: 1\nfolder: a/b\ndefaults: {registry: r.example.com/x, registry_credentials: c}\n"
         "environments: [{name: dev, branch: develop}]\n"
-        "services: [{name: Api, repo: 'git@git.example.com:x/api.git', build: make, test: make t}]\n"
+        "services: [{name: Api, repo: 'git@git.example.com:x/api.git', build: make,"
+        " test: make t}]\n"
     )
     service = spec.services[0]
     assert service.test is not None and service.test.command == "make t"

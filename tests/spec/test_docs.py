@@ -1,0 +1,57 @@
+"""The README's spec reference and the shipped schema file are generated, never stale;
+every CLI command is documented in the README."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from jenkinsgen.cli.main import cli
+from jenkinsgen.spec import json_schema_text
+from jenkinsgen.spec.reference import spec_reference_markdown
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+BEGIN = "<!-- spec-reference:begin (generated: python -m jenkinsgen.spec.reference) -->"
+END = "<!-- spec-reference:end -->"
+
+
+def test_readme_spec_reference_is_current() -> None:
+    start = README.index(BEGIN) + len(BEGIN)
+    stop = README.index(END)
+    assert README[start:stop].strip() == spec_reference_markdown().strip(), (
+        "README spec reference is stale: run `python -m jenkinsgen.spec.reference --write`"
+    )
+
+
+def test_shipped_schema_file_is_current() -> None:
+    assert (ROOT / "docs" / "spec-v1.schema.json").read_text(encoding="utf-8") == (
+        json_schema_text()
+    )
+
+
+def _commands(group: object, prefix: str = "jenkinsgen") -> list[str]:
+    names = []
+    for name, command in sorted(getattr(group, "commands", {}).items()):
+        full = f"{prefix} {name}"
+        names.append(full)
+        names += _commands(command, full)
+    return names
+
+
+def test_every_command_is_documented_and_has_help_with_examples() -> None:
+    runner = CliRunner()
+    for full in _commands(cli):
+        assert f"`{full}" in README, f"{full} is missing from the README CLI reference"
+        result = runner.invoke(cli, [*full.split()[1:], "--help"])
+        assert result.exit_code == 0, full
+        assert "Usage:" in result.output
+
+
+def test_version_and_help() -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--version"])
+    assert result.exit_code == 0 and result.output.startswith("jenkinsgen, version ")
+    result = runner.invoke(cli, ["--help"])
+    assert "Examples:" in result.output
