@@ -1,0 +1,225 @@
+"""The plugin catalogue: update-center.json and plugin-versions.json, from a file or a URL.
+
+``update-center.json`` holds the newest release of every plugin, the core version and the
+security ``warnings``; it is also served as JSONP (``updateCenter.post({...});``), and both
+forms are accepted. ``plugin-versions.json`` holds every published release
+(``plugins.NAME.VERSION``); it lets a plugin list pin an older version and lets resolution pick
+the lowest release that satisfies every requirement. A ``.zip`` holding one ``.json`` is read
+too, as the update center's test data ships it that way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import requests
+
+from jenkinsgen.bundle.version import Version
+from jenkinsgen.errors import BundleError
+
+_JSONP = re.compile(rb"^\s*updateCenter\.post\(\s*(.*?)\s*\)\s*;?\s*$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """One entry of a release's ``dependencies``: at least ``version`` of plugin ``name``."""
+
+    name: str
+    version: str
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Release:
+    """One published plugin archive and what it needs."""
+
+    name: str
+    version: str
+    url: str
+    sha256: str | None  # Base64, as the update center publishes it
+    required_core: str
+    dependencies: tuple[Dependency, ...] = ()
+    source: str = "update-center"
+
+    @property
+    def key(self) -> Version:
+        return Version(self.version)
+
+
+@dataclass(frozen=True)
+class SecurityWarning:
+    """A published advisory: versions matching any ``patterns`` (full match) are affected."""
+
+    id: str
+    name: str
+    kind: str  # "plugin" or "core"
+    message: str
+    url: str
+    patterns: tuple[str, ...]
+
+    def affects(self, version: str) -> bool:
+        return any(re.fullmatch(pattern, version) for pattern in self.patterns)
+
+
+@dataclass
+class UpdateCenter:
+    """Every release we know of, by plugin name, plus core version and warnings."""
+
+    source: str
+    digest: str  # sha256 hex of the update-center document as read
+    id: str
+    core_version: str
+    latest: dict[str, Release]
+    warnings: list[SecurityWarning]
+    versions: dict[str, dict[str, Release]] = field(default_factory=dict)
+    versions_source: str | None = None
+    versions_digest: str | None = None
+
+    def release(self, name: str, version: str) -> Release | None:
+        """The release ``name`` ``version`` (spelled exactly) from either document."""
+        newest = self.latest.get(name)
+        if newest is not None and newest.version == version:
+            return newest
+        return self.versions.get(name, {}).get(version)
+
+    def releases(self, name: str) -> list[Release]:
+        """All known releases of ``name``, oldest first."""
+        found = dict(self.versions.get(name, {}))
+        newest = self.latest.get(name)
+        if newest is not None:
+            found[newest.version] = newest
+        return sorted(found.values(), key=lambda r: r.key)
+
+    def warnings_for(self, name: str, version: str, kind: str = "plugin") -> list[SecurityWarning]:
+        """The advisories of ``name`` (a plugin, or ``core``) that match ``version``."""
+        return [
+            w for w in self.warnings if w.kind == kind and w.name == name and w.affects(version)
+        ]
+
+
+def read_source(source: str, timeout: float = 60.0) -> bytes:
+    """The bytes of a local path, a ``file:`` URL or an ``http(s):`` URL."""
+    scheme = urlsplit(source).scheme
+    if scheme in ("http", "https"):
+        try:
+            response = requests.get(source, timeout=timeout)
+            response.raise_for_status()
+        except requests.RequestException as exc:
+            raise BundleError(f"{source}: cannot download: {exc}") from None
+        return response.content
+    path = Path(url2pathname(urlsplit(source).path)) if scheme == "file" else Path(source)
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise BundleError(f"{source}: cannot read: {exc.strerror}") from None
+
+
+def _json_document(data: bytes, source: str) -> dict[str, Any]:
+    """Decode a JSON, JSONP or zipped JSON document into a dict."""
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = [n for n in archive.namelist() if n.endswith(".json")]
+                if len(names) != 1:
+                    raise BundleError(
+                        f"{source}: expected one .json file in the zip, found {len(names)}"
+                    )
+                data = archive.read(names[0])
+        except zipfile.BadZipFile as exc:
+            raise BundleError(f"{source}: bad zip file: {exc}") from None
+    match = _JSONP.match(data)
+    if match:
+        data = match.group(1)
+    try:
+        document = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        where = f":{exc.lineno}:{exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
+        raise BundleError(f"{source}{where}: not a JSON document: {reason}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("plugins"), dict):
+        raise BundleError(f"{source}: not an update-center document (no 'plugins' object)")
+    return document
+
+
+def _release(entry: Any, name: str, source: str, origin: str) -> Release:
+    if not isinstance(entry, dict):
+        raise BundleError(f"{source}: plugins.{name}: expected an object")
+    try:
+        dependencies = tuple(
+            Dependency(str(d["name"]), str(d["version"]), bool(d.get("optional", False)))
+            for d in entry.get("dependencies") or []
+        )
+        return Release(
+            name=name,
+            version=str(entry["version"]),
+            url=str(entry["url"]),
+            sha256=entry.get("sha256"),
+            required_core=str(entry.get("requiredCore") or "1.0"),
+            dependencies=dependencies,
+            source=origin,
+        )
+    except (KeyError, TypeError) as exc:
+        raise BundleError(f"{source}: plugins.{name}: missing or bad field {exc}") from None
+
+
+def parse_update_center(data: bytes, source: str) -> UpdateCenter:
+    """Build the catalogue from an update-center.json (or JSONP) document."""
+    document = _json_document(data, source)
+    core = document.get("core") or {}
+    latest = {
+        name: _release(entry, name, source, "update-center")
+        for name, entry in document["plugins"].items()
+    }
+    warnings = []
+    for raw in document.get("warnings") or []:
+        try:
+            warnings.append(
+                SecurityWarning(
+                    id=str(raw["id"]),
+                    name=str(raw["name"]),
+                    kind=str(raw.get("type", "plugin")),
+                    message=str(raw.get("message", "")),
+                    url=str(raw.get("url", "")),
+                    patterns=tuple(str(v["pattern"]) for v in raw.get("versions") or []),
+                )
+            )
+        except (KeyError, TypeError) as exc:
+            raise BundleError(f"{source}: warnings: missing or bad field {exc}") from None
+    return UpdateCenter(
+        source=source,
+        digest=hashlib.sha256(data).hexdigest(),
+        id=str(document.get("id", "default")),
+        core_version=str(core.get("version", "")),
+        latest=latest,
+        warnings=warnings,
+    )
+
+
+def add_plugin_versions(center: UpdateCenter, data: bytes, source: str) -> None:
+    """Add every release from a plugin-versions.json document to ``center``."""
+    document = _json_document(data, source)
+    for name, by_version in document["plugins"].items():
+        if not isinstance(by_version, dict):
+            raise BundleError(f"{source}: plugins.{name}: expected an object of versions")
+        known = center.versions.setdefault(name, {})
+        for version, entry in by_version.items():
+            known[version] = _release(entry, name, source, "plugin-versions")
+    center.versions_source = source
+    center.versions_digest = hashlib.sha256(data).hexdigest()
+
+
+def load(update_center: str, plugin_versions: str | None = None) -> UpdateCenter:
+    """Read the update center (and optionally plugin-versions) from paths or URLs."""
+    center = parse_update_center(read_source(update_center), update_center)
+    if plugin_versions:
+        add_plugin_versions(center, read_source(plugin_versions), plugin_versions)
+    return center
