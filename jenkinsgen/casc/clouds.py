@@ -1,0 +1,143 @@
+"""Configuration as Code for Jenkins clouds, rendered from the spec's ``agents:`` section.
+
+Instead of a scheduler of our own, scaling out is left to the two plugins that already do it:
+the docker-plugin (one cloud per Docker host, agent containers with the host's socket bind
+mounted) and the kubernetes plugin (a pod template whose agent container mounts the node's
+socket through a hostPath volume, or talks to a privileged ``docker:dind`` sidecar).
+
+The key names and shapes follow the plugins' own JCasC examples and test resources
+(docker-plugin ``configuration-as-code_current.yml``; kubernetes-plugin ``casc/*.yaml``), and
+the tests check every emitted key path against them.  Only credential ids are emitted, never a
+secret.  Output is deterministic: the same spec gives byte-identical YAML.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from jenkinsgen.spec.model import AgentTemplate, DockerCloud, KubernetesCloud, Spec
+
+__all__ = ["agents_casc", "cloud_name", "render_agents_casc"]
+
+#: Where the agent reaches the engine, inside the container and on the host.
+DOCKER_SOCKET = "/var/run/docker.sock"
+#: The dind sidecar listens without TLS on the pod's loopback only (pods share localhost).
+DIND_HOST = "tcp://localhost:2375"
+AGENT_CONTAINER = "jnlp"
+
+
+def cloud_name(uri: str) -> str:
+    """A stable, readable cloud name for a Docker host URI (``docker-build-1.example.com-2376``)."""
+    if uri == f"unix://{DOCKER_SOCKET}":
+        return "docker-local"
+    rest = uri.split("://", 1)[-1]
+    slug = re.sub(r"[^A-Za-z0-9.]+", "-", rest).strip("-")
+    return f"docker-{slug}"
+
+
+def _docker_clouds(agents: AgentTemplate, docker: DockerCloud) -> list[dict[str, Any]]:
+    clouds: list[dict[str, Any]] = []
+    for uri in docker.hosts:
+        host: dict[str, Any] = {"uri": uri}
+        if docker.credentials and uri.startswith("tcp://"):
+            host["credentialsId"] = docker.credentials
+        template = {
+            "labelString": agents.label,
+            "dockerTemplateBase": {
+                "image": agents.image,
+                "mounts": [f"type=bind,src={DOCKER_SOCKET},dst={DOCKER_SOCKET}"],
+            },
+            "remoteFs": agents.remote_fs,
+            # attach: the plugin execs the agent inside the container over the Docker API,
+            # so no JNLP secret is ever placed in the container's command line.
+            "connector": {"attach": {"user": "jenkins"}},
+            "instanceCapStr": str(docker.max_instances),
+            "retentionStrategy": {"idleMinutes": agents.idle_minutes},
+        }
+        clouds.append(
+            {
+                "docker": {
+                    "name": cloud_name(uri),
+                    "dockerApi": {"dockerHost": host},
+                    "templates": [template],
+                }
+            }
+        )
+    return clouds
+
+
+def _kubernetes_cloud(agents: AgentTemplate, k8s: KubernetesCloud) -> dict[str, Any]:
+    agent: dict[str, Any] = {"name": AGENT_CONTAINER, "image": agents.image}
+    template: dict[str, Any] = {
+        "name": f"{_slug(agents.label)}-agent",
+        "label": agents.label,
+        "namespace": k8s.namespace,
+        "remoteFs": agents.remote_fs,
+        "idleMinutes": agents.idle_minutes,
+        "instanceCapStr": str(k8s.max_instances),
+        "hostNetwork": False,
+        "yamlMergeStrategy": "override",
+    }
+    if k8s.docker == "socket":
+        template["containers"] = [agent]
+        template["volumes"] = [
+            {"hostPathVolume": {"hostPath": DOCKER_SOCKET, "mountPath": DOCKER_SOCKET}}
+        ]
+    else:
+        agent["envVars"] = [{"envVar": {"key": "DOCKER_HOST", "value": DIND_HOST}}]
+        dind = {
+            "name": "dind",
+            "image": k8s.dind_image,
+            "privileged": True,
+            # An empty cert dir makes the dind entrypoint listen on 2375 without TLS.
+            "envVars": [{"envVar": {"key": "DOCKER_TLS_CERTDIR", "value": ""}}],
+        }
+        template["containers"] = [agent, dind]
+        template["volumes"] = [{"emptyDirVolume": {"mountPath": "/var/lib/docker"}}]
+    cloud: dict[str, Any] = {"name": "kubernetes", "namespace": k8s.namespace}
+    if k8s.server_url:
+        cloud["serverUrl"] = k8s.server_url
+    if k8s.credentials:
+        cloud["credentialsId"] = k8s.credentials
+    if k8s.jenkins_url:
+        cloud["jenkinsUrl"] = k8s.jenkins_url
+    if k8s.websocket:
+        cloud["webSocket"] = True
+    cloud["containerCapStr"] = str(k8s.max_instances)
+    cloud["templates"] = [template]
+    return {"kubernetes": cloud}
+
+
+def _slug(label: str) -> str:
+    return re.sub(r"[^a-z0-9-]+", "-", label.lower()).strip("-") or "agent"
+
+
+def agents_casc(agents: AgentTemplate) -> dict[str, Any]:
+    """The JCasC document (``{"jenkins": {"clouds": [...]}}``) for an ``agents:`` section."""
+    clouds: list[dict[str, Any]] = []
+    if agents.docker is not None:
+        clouds.extend(_docker_clouds(agents, agents.docker))
+    if agents.kubernetes is not None:
+        clouds.append(_kubernetes_cloud(agents, agents.kubernetes))
+    return {"jenkins": {"clouds": clouds}}
+
+
+def render_agents_casc(spec: Spec) -> str | None:
+    """``casc/agents.yaml`` text for the spec, or None when it has no ``agents:`` section."""
+    if spec.agents is None:
+        return None
+    header = (
+        "# Configuration as Code for on-demand agents, generated by jenkinsgen from the\n"
+        "# spec's agents: section. Needs the docker-plugin and/or kubernetes plugin.\n"
+    )
+    body = yaml.safe_dump(
+        agents_casc(spec.agents),
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=1000,
+    )
+    return header + body
