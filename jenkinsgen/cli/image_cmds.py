@@ -1,5 +1,142 @@
-"""Commands of this group (filled by its issue)."""
+"""``jenkinsgen image build controller|agent``: build (and push) the images via the docker SDK."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
 
 import click
 
-COMMANDS: list[click.Command] = []
+from jenkinsgen.casc.controller import ControllerConfig
+from jenkinsgen.cli.common import info, verbosity
+from jenkinsgen.errors import ImageError
+from jenkinsgen.images import (
+    ImageInputs,
+    build_image,
+    docker_client,
+    plugins_from_bundle,
+    push_image,
+    registry_auth,
+)
+
+
+@click.group("image")
+def image() -> None:
+    """Build the controller and agent images."""
+
+
+@image.command("build")
+@click.argument("kind", type=click.Choice(["controller", "agent"]))
+@click.option("--tag", "-t", help="Image tag [default: jenkinsgen/<kind>:latest].")
+@click.option(
+    "--base", help="Base image (overrides the Dockerfile's pinned JENKINS_BASE/AGENT_BASE)."
+)
+@click.option(
+    "--bundle",
+    type=click.Path(path_type=Path),
+    help="plugins.lock (downloaded and verified) or a directory of .jpi files (controller).",
+)
+@click.option(
+    "--jobs",
+    "jobs_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output of `jenkinsgen render` whose jobs/ go into ref/jobs (controller).",
+)
+@click.option("--push", "registry", help="Push to this registry, e.g. registry.example.com/acme.")
+@click.option("--admin-user", default="admin", show_default=True, help="Admin user id (casc).")
+@click.option(
+    "--admin-password-env",
+    default="JENKINS_ADMIN_PASSWORD",
+    show_default=True,
+    help="Variable (or /run/secrets file of that name) holding the admin password at start.",
+)
+@click.option("--admin-password-file", help="Read the admin password from this file at start.")
+@click.option("--agent-port", type=int, default=50000, show_default=True)
+@click.option("--executors", type=int, default=0, show_default=True, help="Controller executors.")
+@click.option(
+    "--authorization",
+    type=click.Choice(["logged-in", "matrix"]),
+    default="logged-in",
+    show_default=True,
+)
+@click.option("--url", help="Jenkins root URL (casc unclassified.location.url).")
+@click.option("--no-cache", is_flag=True, help="Build without Docker's layer cache.")
+@click.option(
+    "--save-context",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Also keep the assembled build context in this (new or empty) directory.",
+)
+@click.pass_context
+def build(
+    ctx: click.Context,
+    kind: str,
+    tag: str | None,
+    base: str | None,
+    bundle: Path | None,
+    jobs_dir: Path | None,
+    registry: str | None,
+    admin_user: str,
+    admin_password_env: str,
+    admin_password_file: str | None,
+    agent_port: int,
+    executors: int,
+    authorization: str,
+    url: str | None,
+    no_cache: bool,
+    save_context: Path | None,
+) -> None:
+    """Build the KIND image (controller or agent), optionally pushing it.
+
+    \b
+    Examples:
+      jenkinsgen image build controller --bundle plugins.lock --jobs out -t acme/jenkins:1
+      jenkinsgen image build agent --push registry.example.com/acme
+    Registry credentials: JENKINSGEN_REGISTRY_USERNAME / JENKINSGEN_REGISTRY_PASSWORD, or the
+    Docker client's config (docker login).
+    """
+    if kind == "agent" and (bundle is not None or jobs_dir is not None):
+        raise ImageError("--bundle and --jobs apply to the controller image only")
+    auth = registry_auth() if registry else None
+    config = ControllerConfig(
+        admin_user=admin_user,
+        admin_password_env=admin_password_env,
+        admin_password_file=admin_password_file,
+        agent_port=agent_port,
+        executors=executors,
+        authorization="matrix" if authorization == "matrix" else "logged-in",
+        url=url,
+    )
+    bad = config.problems()
+    if bad:
+        raise ImageError("; ".join(bad))
+    show = verbosity(ctx) >= 0
+
+    def progress(line: str) -> None:
+        if show:
+            click.echo(line, err=True)
+
+    client = docker_client()
+    with tempfile.TemporaryDirectory(prefix="jenkinsgen-bundle-") as tmp:
+        plugins = plugins_from_bundle(bundle, Path(tmp)) if bundle is not None else None
+        inputs = ImageInputs(
+            kind="controller" if kind == "controller" else "agent",
+            plugins_dir=plugins,
+            jobs_dir=jobs_dir,
+            controller=config,
+        )
+        result = build_image(
+            client,
+            inputs,
+            tag,
+            base,
+            no_cache=no_cache,
+            progress=progress,
+            save_context=save_context,
+        )
+    info(ctx, f"built {result.tag} ({result.image_id})")
+    if registry:
+        target = push_image(client, result.tag, registry, auth=auth, progress=progress)
+        info(ctx, f"pushed {target}")
+
+
+COMMANDS: list[click.Command] = [image]

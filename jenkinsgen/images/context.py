@@ -1,0 +1,112 @@
+"""Assemble the Docker build context of the controller or agent image in a directory.
+
+The sources live in ``images/`` (``controller/``, ``agent/`` and ``common/`` for the
+entrypoint both images share: it is copied into each context here, never duplicated in git).
+The controller context also gets ``plugins/`` (the bundle), ``casc.yaml`` and ``jobs/``.
+Every file is written with a fixed mode and in sorted order, so the same inputs give the same
+context and Docker reuses its cached layers.
+"""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from jenkinsgen.casc.controller import ControllerConfig, render_controller_casc
+from jenkinsgen.errors import ImageError
+
+__all__ = ["ENTRYPOINT", "ImageInputs", "Kind", "assemble_context", "images_root"]
+
+Kind = Literal["controller", "agent"]
+ENTRYPOINT = "jenkinsgen-entrypoint"
+PLUGIN_SUFFIXES = (".jpi", ".hpi")
+
+
+def images_root() -> Path:
+    """``images/`` of the checkout, or its copy inside an installed wheel."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here, here.parent.parent / "images"):
+        if (candidate / "controller" / "Dockerfile").is_file():
+            return candidate
+    raise ImageError(f"image sources (images/controller/Dockerfile) not found near {here}")
+
+
+@dataclass(frozen=True)
+class ImageInputs:
+    """Everything a controller or agent context is made from."""
+
+    kind: Kind
+    plugins_dir: Path | None = None
+    jobs_dir: Path | None = None
+    controller: ControllerConfig = field(default_factory=ControllerConfig)
+
+
+def _copy_file(src: Path, dest: Path, mode: int) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dest)
+    dest.chmod(mode)
+
+
+def _check_plugin(path: Path) -> None:
+    """A plugin archive is a zip holding META-INF/MANIFEST.MF; anything else is refused."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            archive.getinfo("META-INF/MANIFEST.MF")
+    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise ImageError(f"{path}: not a Jenkins plugin archive ({exc})") from exc
+
+
+def _copy_plugins(plugins_dir: Path, dest: Path) -> int:
+    if not plugins_dir.is_dir():
+        raise ImageError(f"plugin bundle directory {plugins_dir} does not exist")
+    files = sorted(p for p in plugins_dir.iterdir() if p.suffix in PLUGIN_SUFFIXES and p.is_file())
+    names: set[str] = set()
+    for src in files:
+        _check_plugin(src)
+        name = src.stem
+        if name in names:
+            raise ImageError(f"{plugins_dir}: plugin {name!r} is there as both .jpi and .hpi")
+        names.add(name)
+        _copy_file(src, dest / f"{name}.jpi", 0o644)
+    return len(files)
+
+
+def _copy_jobs(jobs_dir: Path, dest: Path) -> int:
+    """Copy a rendered output tree's ``jobs/`` (or a ``jobs`` dir itself) into the context."""
+    source = jobs_dir / "jobs" if (jobs_dir / "jobs").is_dir() else jobs_dir
+    if not source.is_dir():
+        raise ImageError(f"rendered jobs directory {jobs_dir} does not exist")
+    count = 0
+    for src in sorted(source.rglob("*")):
+        if src.is_symlink():
+            raise ImageError(f"{src}: symbolic links are not copied into the image")
+        if src.is_file():
+            _copy_file(src, dest / src.relative_to(source), 0o644)
+            count += 1
+    return count
+
+
+def assemble_context(inputs: ImageInputs, dest: Path) -> Path:
+    """Write the build context for ``inputs.kind`` into the empty directory ``dest``."""
+    root = images_root()
+    dest.mkdir(parents=True, exist_ok=True)
+    if any(dest.iterdir()):
+        raise ImageError(f"build context directory {dest} is not empty")
+    _copy_file(root / inputs.kind / "Dockerfile", dest / "Dockerfile", 0o644)
+    _copy_file(root / "common" / ENTRYPOINT, dest / ENTRYPOINT, 0o755)
+    (dest / ".dockerignore").write_text("")
+    if inputs.kind == "agent":
+        return dest
+    plugins = dest / "plugins"
+    plugins.mkdir()
+    if inputs.plugins_dir is not None:
+        _copy_plugins(inputs.plugins_dir, plugins)
+    jobs = dest / "jobs"
+    jobs.mkdir()
+    if inputs.jobs_dir is not None:
+        _copy_jobs(inputs.jobs_dir, jobs)
+    (dest / "casc.yaml").write_text(render_controller_casc(inputs.controller))
+    return dest
