@@ -1,4 +1,4 @@
-"""Golden trees: tests/golden/<case>/spec.yaml renders byte for byte to tests/golden/<case>/expected.
+"""Golden trees: tests/golden/<case>/spec.yaml renders byte for byte to <case>/expected/.
 
 Cases are discovered automatically; ``pytest --update-golden`` rewrites the expected trees
 (review the diff before committing). Every golden Jenkinsfile must parse with Groovy 2.4, every

@@ -1,0 +1,140 @@
+"""Our pipeline config.xml against what jenkins-job-builder renders for the same job.
+
+JJB's XML is what many Jenkins installations have accepted for years, so it is the reference
+for element names and structure. The same script, description, sandbox flag, build discarder,
+disabled concurrency and push (SCM) trigger are given to ``jenkins-jobs test``; both documents
+are normalised (``plugin=`` attributes and layout whitespace dropped, JJB's own description
+suffix removed) and compared as sets of (element path, attributes, text). The only elements we
+write that JJB does not are listed in ``OURS_ONLY``, each for a stated reason.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from jenkinsgen.render import render_spec
+from jenkinsgen.render.xml_text import element_text, parse_config_xml
+from jenkinsgen.spec import load_spec_text
+
+JJB_SUFFIX = "<!-- Managed by Jenkins Job Builder -->"
+
+#: Elements we write and JJB 6 does not: both are what current Jenkins itself writes.
+OURS_ONLY = {
+    # WorkflowJob's own (deprecated, always empty) trigger list, kept as Jenkins saves it.
+    ("flow-definition/triggers", (), None),
+    # DisableConcurrentBuildsJobProperty gained abortPrevious (default false) in workflow-job 2.42.
+    (
+        "flow-definition/properties/org.jenkinsci.plugins.workflow.job.properties."
+        "DisableConcurrentBuildsJobProperty/abortPrevious",
+        (),
+        "false",
+    ),
+}
+
+SPEC = """\
+version: 1
+folder: delivery
+defaults:
+  registry: registry.example.com/acme
+  registry_credentials: registry-push
+  builds_to_keep: 17
+environments:
+  - {name: prod, branch: main, deploy: manual, approvers: [ops]}
+services:
+  - name: orders
+    repo: https://git.example.com/acme/orders.git
+    build: "echo '<b>&amp;</b>' \\"$HOME\\" ]]> ünïcode"
+    test: {command: make test, junit: 'reports/*.xml'}
+    trigger: {webhook: https://deploy.example.com/hooks/orders, credentials: deploy-token}
+"""
+
+Entry = tuple[str, tuple[tuple[str, str], ...], str | None]
+
+
+def _normalise(root: etree._Element) -> Counter[Entry]:
+    entries: Counter[Entry] = Counter()
+    tree = root.getroottree()
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        path = "/".join(part.split("[")[0] for part in tree.getpath(el).strip("/").split("/"))
+        attrs = tuple(sorted((k, v) for k, v in el.attrib.items() if k != "plugin"))
+        text = element_text(el) if len(el) == 0 else None
+        if el.tag == "description" and text is not None:
+            text = text.removesuffix(JJB_SUFFIX)
+        entries[(path, attrs, text or None)] += 1
+    return entries
+
+
+def _jjb_xml(tmp_path: Path, name: str, description: str, script: str, keep: int) -> bytes:
+    jenkins_jobs = shutil.which("jenkins-jobs", path=str(Path(sys.executable).parent))
+    if jenkins_jobs is None:
+        pytest.fail("jenkins-jobs not installed (test dependency jenkins-job-builder)")
+    (tmp_path / "Jenkinsfile").write_text(script, encoding="utf-8")
+    (tmp_path / "description.txt").write_text(description, encoding="utf-8")
+    (tmp_path / "jobs.yaml").write_text(
+        f"""\
+- job:
+    name: {name}
+    project-type: pipeline
+    description: !include-raw-verbatim: description.txt
+    disabled: false
+    sandbox: true
+    concurrent: false
+    dsl: !include-raw-verbatim: Jenkinsfile
+    properties:
+      - build-discarder:
+          num-to-keep: {keep}
+    triggers:
+      - pollscm:
+          cron: ""
+""",
+        encoding="utf-8",
+    )
+    out = tmp_path / "jjb-out"
+    proc = subprocess.run(
+        [jenkins_jobs, "--conf", "/dev/null", "test", str(tmp_path / "jobs.yaml"), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return (out / name).read_bytes()
+
+
+def test_pipeline_matches_jenkins_job_builder(tmp_path: Path) -> None:
+    rendered = render_spec(load_spec_text(SPEC, "spec.yaml"))
+    job = next(i for i in rendered.items if i.kind == "pipeline")
+    ours_root = parse_config_xml(job.config_xml)
+    description = ours_root.find("description")
+    assert description is not None and job.jenkinsfile is not None
+    theirs = _jjb_xml(tmp_path, "prod", element_text(description), job.jenkinsfile, 17)
+    ours_n = _normalise(ours_root)
+    theirs_n = _normalise(etree.fromstring(theirs))
+    only_ours = set((ours_n - theirs_n).keys())
+    only_theirs = set((theirs_n - ours_n).keys())
+    assert only_theirs == set(), f"JJB writes elements we do not: {sorted(only_theirs)}"
+    extra = sorted(only_ours - OURS_ONLY)
+    assert only_ours == OURS_ONLY, f"we write elements JJB does not: {extra}"
+    script = [e for e in ours_n if e[0] == "flow-definition/definition/script"]
+    assert script and script[0][2] == job.jenkinsfile
+
+
+def test_normalisation_notices_drift(tmp_path: Path) -> None:
+    """The comparison is not vacuous: a changed value or element shows up."""
+    rendered = render_spec(load_spec_text(SPEC, "spec.yaml"))
+    job = next(i for i in rendered.items if i.kind == "pipeline")
+    drifted = parse_config_xml(job.config_xml.replace(b"<sandbox>true", b"<sandbox>false"))
+    base = _normalise(parse_config_xml(job.config_xml))
+    assert _normalise(drifted) != base
+    renamed = parse_config_xml(job.config_xml.replace(b"numToKeep>", b"numToKeepStr>"))
+    assert _normalise(renamed) != base
