@@ -23,7 +23,6 @@ _QUALIFIERS = {
     "": 5,
     "ga": 5,
     "final": 5,
-    "release": 5,
     "sp": 6,
 }
 # One-letter shorthands count only when a number follows (``1.0b2``), as in Maven.

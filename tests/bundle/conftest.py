@@ -1,0 +1,210 @@
+"""Fixtures of the bundle tests: the real update center, real-manifest plugin archives, and a
+threaded HTTP server on 127.0.0.1 that serves them and can fail on demand."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import re
+import threading
+import zipfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jenkinsgen.bundle import updatecenter
+from jenkinsgen.bundle.updatecenter import UpdateCenter
+
+
+@pytest.fixture(scope="session")
+def uc_path(shared_data: Path) -> Path:
+    return shared_data / "update-center" / "update-center.actual.json"
+
+
+@pytest.fixture(scope="session")
+def versions_path(shared_data: Path) -> Path:
+    return shared_data / "update-center" / "plugin-versions.zip"
+
+
+@pytest.fixture(scope="session")
+def real_center(uc_path: Path) -> UpdateCenter:
+    """The real update center (newest releases only)."""
+    return updatecenter.load(str(uc_path))
+
+
+@pytest.fixture(scope="session")
+def full_center(uc_path: Path, versions_path: Path) -> UpdateCenter:
+    """The real update center plus every release from plugin-versions.json."""
+    return updatecenter.load(str(uc_path), str(versions_path))
+
+
+def fold(line: str) -> str:
+    """Wrap one manifest line at 72 bytes the way the JAR tools do (continuations start ' ')."""
+    data = line.encode("utf-8")
+    parts = [data[:72]]
+    data = data[72:]
+    while data:
+        parts.append(b" " + data[:71])
+        data = data[71:]
+    return "\r\n".join(p.decode("utf-8") for p in parts)
+
+
+def manifest_text(base: str, **attributes: str) -> str:
+    """A real manifest text (continuations joined) with some attributes replaced or added."""
+    unfolded = re.sub(r"\r?\n ", "", base)
+    lines = [line for line in unfolded.splitlines() if line]
+    keys = {name.replace("_", "-"): value for name, value in attributes.items()}
+    out = []
+    for line in lines:
+        key = line.split(":", 1)[0]
+        if key in keys:
+            line = f"{key}: {keys.pop(key)}"
+        out.append(line)
+    out += [f"{key}: {value}" for key, value in keys.items()]
+    return "\r\n".join(fold(line) for line in out) + "\r\n\r\n"
+
+
+def make_hpi(manifest: str, extra: bytes = b"") -> bytes:
+    """A plugin archive: a zip with META-INF/MANIFEST.MF and a class-like payload."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("META-INF/MANIFEST.MF", manifest)
+        archive.writestr("WEB-INF/lib/payload.jar", b"payload" + extra)
+    return buffer.getvalue()
+
+
+def b64sha256(data: bytes) -> str:
+    return base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
+
+
+@dataclass
+class PluginServer:
+    """What the fixture server serves and how often each path was asked for."""
+
+    base: str
+    files: dict[str, bytes] = field(default_factory=dict)
+    hits: Counter[str] = field(default_factory=Counter)
+    #: path -> list of faults to apply to the next requests, in order: "500", "404",
+    #: "truncate", "hang" (waits on ``release`` before answering)
+    faults: dict[str, list[str]] = field(default_factory=dict)
+    release: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def url(self, path: str) -> str:
+        return f"{self.base}/{path.lstrip('/')}"
+
+
+@pytest.fixture
+def server() -> Iterator[PluginServer]:
+    """A threaded HTTP server on 127.0.0.1 (random port), stopped after the test."""
+    state = PluginServer(base="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            path = self.path.split("?", 1)[0]
+            with state.lock:
+                state.hits[path] += 1
+                queue = state.faults.get(path) or []
+                fault = queue.pop(0) if queue else None
+            body = state.files.get(path)
+            if fault == "hang":
+                state.release.wait(30)
+            if fault in ("500", "503", "404") or body is None:
+                code = int(fault) if fault in ("500", "503", "404") else 404
+                self.send_response(code)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/java-archive")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if fault == "truncate":
+                self.wfile.write(body[: len(body) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                return
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    state.base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        state.release.set()
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(10)
+
+
+@dataclass
+class Catalogue:
+    """A small synthetic update center whose archives the server serves."""
+
+    server: PluginServer
+    document: dict[str, Any]
+    archives: dict[str, bytes]
+    path: Path
+
+    def write(self) -> Path:
+        self.path.write_text(json.dumps(self.document), encoding="utf-8")
+        return self.path
+
+
+# (name, version, base manifest, dependencies "name:version[:optional]", requiredCore)
+SYNTHETIC = [
+    ("junit", "1.2", "junit", [], "1.577"),
+    ("mailer", "1.32", "mailer", ["display-url-api:2.3.1"], "2.150.1"),
+    ("display-url-api", "2.3.1", "junit", [], "1.625"),
+    ("credentials", "2.3.0", "ssh-credentials", [], "2.138.4"),
+    ("ssh-credentials", "1.10", "ssh-credentials", ["credentials:1.16.1"], "1.532.2"),
+    ("github-branch-source", "1.8", "github-branch-source",
+     ["credentials:1.22", "ssh-credentials:1.10", "mailer:1.30:optional"], "1.609.3"),
+]
+
+
+@pytest.fixture
+def catalogue(server: PluginServer, shared_data: Path, tmp_path: Path) -> Catalogue:
+    """Archives built from the real manifests, served by ``server``, and their update center."""
+    manifests = {p.name.split(".")[0]: p.read_text(encoding="utf-8")
+                 for p in (shared_data / "manifests").glob("*.MANIFEST.MF")}
+    plugins: dict[str, Any] = {}
+    archives: dict[str, bytes] = {}
+    for name, version, base, deps, core in SYNTHETIC:
+        dependency_text = ",".join(
+            d.rsplit(":", 1)[0] + ";resolution:=optional" if d.endswith(":optional") else d
+            for d in deps
+        )
+        attributes = {"Short_Name": name, "Plugin_Version": version, "Jenkins_Version": core,
+                      "Extension_Name": name, "Implementation_Title": name}
+        if dependency_text:
+            attributes["Plugin_Dependencies"] = dependency_text
+        data = make_hpi(manifest_text(manifests[base], **attributes))
+        path = f"/download/plugins/{name}/{version}/{name}.hpi"
+        server.files[path] = data
+        archives[name] = data
+        plugins[name] = {
+            "name": name, "version": version, "url": server.url(path),
+            "sha256": b64sha256(data), "requiredCore": core,
+            "dependencies": [
+                {"name": d.split(":")[0], "version": d.split(":")[1],
+                 "optional": d.endswith(":optional")}
+                for d in deps
+            ],
+        }
+    document = {"id": "test", "core": {"version": "2.249.3"}, "plugins": plugins,
+                "warnings": []}
+    return Catalogue(server, document, archives, tmp_path / "update-center.json")

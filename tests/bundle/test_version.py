@@ -1,0 +1,58 @@
+"""Version ordering follows Jenkins' VersionNumber on the shapes the update center publishes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from jenkinsgen.bundle.version import Version, compare
+
+
+@pytest.mark.parametrize(
+    ("older", "newer"),
+    [
+        ("1.9", "1.10"),
+        ("1.0-beta", "1.0-rc1"),
+        ("1.0-rc1", "1.0"),
+        ("1.0-alpha-1", "1.0-beta-1"),
+        ("1.0-SNAPSHOT", "1.0"),
+        ("1.0", "1.0.1"),
+        ("1.0", "1.0-sp1"),
+        ("1.0-rc2", "1.0-rc10"),
+        ("4.5.3", "4.5.3-1"),
+        ("4.5.3-1", "4.5.3-2"),
+        ("2.18", "2.19-rc289.d09828a05a74"),
+        ("2.19-rc289.d09828a05a74", "2.19"),
+        ("2.222.4", "2.249.3"),
+        ("0.1.55.2", "0.1.55.10"),
+        ("59", "60.b1ee6375b940"),
+        ("1.0b2", "1.0"),
+        ("1.4.4", "1.4.4b"),
+    ],
+)
+def test_ordering(older: str, newer: str) -> None:
+    assert compare(older, newer) == -1
+    assert compare(newer, older) == 1
+    assert Version(older) < Version(newer)
+
+
+@pytest.mark.parametrize(("a", "b"), [("1.0", "1"), ("1.0.0", "1"), ("1.0-final", "1"),
+                                      ("1-GA", "1.0"), ("2.0-RC1", "2.0-rc1")])
+def test_equal_spellings(a: str, b: str) -> None:
+    assert compare(a, b) == 0
+    assert Version(a) == Version(b)
+    assert hash(Version(a)) == hash(Version(b))
+
+
+def test_previous_version_is_older_for_every_real_plugin(uc_path: Path) -> None:
+    """The update center says which version came before each release: it must sort lower."""
+    plugins = json.loads(uc_path.read_text(encoding="utf-8"))["plugins"]
+    checked = 0
+    for entry in plugins.values():
+        previous = entry.get("previousVersion")
+        if previous and previous != entry["version"]:
+            assert Version(previous) < Version(entry["version"]), entry["name"]
+            checked += 1
+    assert checked > 1400
