@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.jenkins_double.fixtures"]
+pytest_plugins = ["tests.jenkins_double.fixtures", "tests.dockerlib.fixtures"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
