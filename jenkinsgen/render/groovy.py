@@ -15,7 +15,8 @@ reader only starts such an escape at a backslash that is not itself the second h
 escaped backslash, so doubling every backslash of a value means no ``\\u`` escape can form from
 user text; the escapes this module writes itself are complete and stand for the very character
 they replace. U+FFFF cannot be carried at all (Groovy 2.4's ANTLR lexer reads it as end of
-input), so it is refused with a RenderError.
+input), so it is refused with a RenderError, and so are lone surrogates (not text; a
+Jenkinsfile is UTF-8).
 
 Shell text that jenkinsgen composes around user values uses :func:`sh_quote` (POSIX single
 quotes), and the composed script then goes through :func:`groovy_str` like any other value.
@@ -39,8 +40,9 @@ _SIMPLE = {
 }
 
 #: Characters written as an escape: the simple ones above, C0/C1 controls, DEL, the Unicode line
-#: and paragraph separators, lone surrogates and the noncharacter U+FFFE (XML 1.0 forbids it).
-_NEEDS_ESCAPE = re.compile("[\\\\'\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe]")
+#: and paragraph separators and the noncharacter U+FFFE (XML 1.0 forbids it).
+_NEEDS_ESCAPE = re.compile("[\\\\'\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 #: Values of ``environment { }`` entries must not hold these: Declarative Pipeline expands
 #: ``$NAME`` / ``${NAME}`` references in them even when the literal is single-quoted.
@@ -65,6 +67,11 @@ def groovy_str(value: object) -> str:
     if "\uffff" in value:
         raise RenderError(
             "U+FFFF cannot appear in a Jenkinsfile (Groovy's parser reads it as end of input)"
+        )
+    surrogate = _SURROGATE.search(value)
+    if surrogate is not None:
+        raise RenderError(
+            f"{value!r} holds a lone surrogate (U+{ord(surrogate.group(0)):04X}), not text"
         )
     if "\n" not in value:
         return "'" + _NEEDS_ESCAPE.sub(_escape, value) + "'"

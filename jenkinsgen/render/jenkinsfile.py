@@ -120,6 +120,7 @@ def _service_context(p: Plan, job: JobPlan, service: Service) -> dict[str, Any]:
         )
     return {
         **_options(defaults),
+        "service_name": service.name,
         "container": defaults.container,
         "registry_credentials": defaults.registry_credentials,
         "image_repo": f"{defaults.registry}/{image.name}",

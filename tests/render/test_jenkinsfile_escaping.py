@@ -9,6 +9,7 @@ benign baseline, no interpolating string appears).
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import tempfile
@@ -66,13 +67,15 @@ TRAPS = [
     "'); sh('id'); echo('",
 ]
 
-#: Anything but NUL (a shell argument cannot hold it) and U+FFFF (refused, tested separately).
+#: Any character but NUL (a shell argument cannot hold it), U+FFFF and lone surrogates (both
+#: refused, tested separately).
+TEXT_CHARS = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\uffff")
 free_text = st.one_of(
-    st.text(alphabet=st.characters(blacklist_characters="\x00\uffff"), max_size=40),
+    st.text(alphabet=TEXT_CHARS, max_size=40),
     st.lists(
         st.one_of(
             st.sampled_from(TRAPS),
-            st.text(alphabet=st.characters(blacklist_characters="\x00\uffff"), max_size=4),
+            st.text(alphabet=TEXT_CHARS, max_size=4),
         ),
         max_size=12,
     ).map("".join),
@@ -157,6 +160,8 @@ def service_with(
 
 BENIGN = service_with("make", "make test", "reports/*.xml", "Dockerfile", ".", "1")
 _BASELINES: dict[str, AstSummary] = {}
+#: Characters that may not appear raw in a Jenkinsfile (XML 1.0 cannot hold most of them).
+RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 def check_no_injection(summary: AstSummary, baseline: AstSummary, expected: set[str]) -> None:
@@ -209,6 +214,7 @@ def test_free_text_arrives_exactly_and_injects_nothing(
     svc = service_with(build, test, junit, dockerfile, context, arg)
     text = render_jenkinsfile(*job(spec(svc, layout=layout), kind))
     summary = groovy.parse(text)
+    assert not RAW_CONTROL.search(text), "a Jenkinsfile must stay embeddable in XML 1.0"
 
     commands = summary.shell_commands()
     assert commands[0] == build
@@ -265,7 +271,11 @@ def test_seed_free_text_arrives_exactly(
             ]
 
 
-@given(value=st.text(alphabet=st.characters(blacklist_characters="\uffff")))
+@given(
+    value=st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\uffff")
+    )
+)
 @settings(max_examples=200, deadline=None)
 def test_groovy_str_never_emits_a_unicode_escape_from_user_text(value: str) -> None:
     literal = groovy_str(value)
@@ -296,9 +306,11 @@ def test_groovy_str_examples() -> None:
     assert groovy_str("'''") == "'\\'\\'\\''"
 
 
-def test_u_ffff_cannot_be_carried() -> None:
+def test_u_ffff_and_lone_surrogates_cannot_be_carried() -> None:
     with pytest.raises(RenderError, match="U\\+FFFF"):
         groovy_str("a\uffffb")
+    with pytest.raises(RenderError, match="lone surrogate \\(U\\+D800\\)"):
+        groovy_str("a\ud800b")
 
 
 def test_u_ffff_really_ends_groovy_input(groovy: GroovyParser) -> None:
