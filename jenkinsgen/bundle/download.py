@@ -79,8 +79,9 @@ def verify(path: Path, plugin: LockedPlugin) -> None:
             f"{plugin.name} {plugin.version}: sha256 mismatch: expected "
             f"{plugin.sha256}, got {actual}"
         )
-    attributes = manifest.read_file(path)
-    manifest.check(attributes, plugin.name, plugin.version, f"{plugin.name} {plugin.version}")
+    label = f"{plugin.name} {plugin.version}"
+    attributes = manifest.read_archive(path.read_bytes(), label)
+    manifest.check(attributes, plugin.name, plugin.version, label)
 
 
 def _is_verified(path: Path, plugin: LockedPlugin) -> bool:

@@ -139,7 +139,7 @@ def server() -> Iterator[PluginServer]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True
     state.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield state
@@ -171,16 +171,23 @@ SYNTHETIC = [
     ("display-url-api", "2.3.1", "junit", [], "1.625"),
     ("credentials", "2.3.0", "ssh-credentials", [], "2.138.4"),
     ("ssh-credentials", "1.10", "ssh-credentials", ["credentials:1.16.1"], "1.532.2"),
-    ("github-branch-source", "1.8", "github-branch-source",
-     ["credentials:1.22", "ssh-credentials:1.10", "mailer:1.30:optional"], "1.609.3"),
+    (
+        "github-branch-source",
+        "1.8",
+        "github-branch-source",
+        ["credentials:1.22", "ssh-credentials:1.10", "mailer:1.30:optional"],
+        "1.609.3",
+    ),
 ]
 
 
 @pytest.fixture
 def catalogue(server: PluginServer, shared_data: Path, tmp_path: Path) -> Catalogue:
     """Archives built from the real manifests, served by ``server``, and their update center."""
-    manifests = {p.name.split(".")[0]: p.read_text(encoding="utf-8")
-                 for p in (shared_data / "manifests").glob("*.MANIFEST.MF")}
+    manifests = {
+        p.name.split(".")[0]: p.read_text(encoding="utf-8")
+        for p in (shared_data / "manifests").glob("*.MANIFEST.MF")
+    }
     plugins: dict[str, Any] = {}
     archives: dict[str, bytes] = {}
     for name, version, base, deps, core in SYNTHETIC:
@@ -188,8 +195,13 @@ def catalogue(server: PluginServer, shared_data: Path, tmp_path: Path) -> Catalo
             d.rsplit(":", 1)[0] + ";resolution:=optional" if d.endswith(":optional") else d
             for d in deps
         )
-        attributes = {"Short_Name": name, "Plugin_Version": version, "Jenkins_Version": core,
-                      "Extension_Name": name, "Implementation_Title": name}
+        attributes = {
+            "Short_Name": name,
+            "Plugin_Version": version,
+            "Jenkins_Version": core,
+            "Extension_Name": name,
+            "Implementation_Title": name,
+        }
         if dependency_text:
             attributes["Plugin_Dependencies"] = dependency_text
         data = make_hpi(manifest_text(manifests[base], **attributes))
@@ -197,14 +209,19 @@ def catalogue(server: PluginServer, shared_data: Path, tmp_path: Path) -> Catalo
         server.files[path] = data
         archives[name] = data
         plugins[name] = {
-            "name": name, "version": version, "url": server.url(path),
-            "sha256": b64sha256(data), "requiredCore": core,
+            "name": name,
+            "version": version,
+            "url": server.url(path),
+            "sha256": b64sha256(data),
+            "requiredCore": core,
             "dependencies": [
-                {"name": d.split(":")[0], "version": d.split(":")[1],
-                 "optional": d.endswith(":optional")}
+                {
+                    "name": d.split(":")[0],
+                    "version": d.split(":")[1],
+                    "optional": d.endswith(":optional"),
+                }
                 for d in deps
             ],
         }
-    document = {"id": "test", "core": {"version": "2.249.3"}, "plugins": plugins,
-                "warnings": []}
+    document = {"id": "test", "core": {"version": "2.249.3"}, "plugins": plugins, "warnings": []}
     return Catalogue(server, document, archives, tmp_path / "update-center.json")

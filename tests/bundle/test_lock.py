@@ -45,17 +45,18 @@ def test_round_trip(tmp_path: Path, real_center: updatecenter.UpdateCenter) -> N
     assert dumps(loads(dumps(lock))) == dumps(lock)
 
 
-def test_write_into_missing_directory_creates_nothing(tmp_path: Path,
-                                                      real_center: updatecenter.UpdateCenter
-                                                      ) -> None:
+def test_write_into_missing_directory_creates_nothing(
+    tmp_path: Path, real_center: updatecenter.UpdateCenter
+) -> None:
     lock = resolve(pluginlist.parse_txt("junit\n"), real_center, "2.249.3").lock
     with pytest.raises(BundleError, match=r"cannot write lock"):
         write_lock(lock, tmp_path / "no" / "plugins.lock")
     assert list(tmp_path.iterdir()) == []
 
 
-def test_overwrite_leaves_no_temp_files(tmp_path: Path,
-                                        real_center: updatecenter.UpdateCenter) -> None:
+def test_overwrite_leaves_no_temp_files(
+    tmp_path: Path, real_center: updatecenter.UpdateCenter
+) -> None:
     lock = resolve(pluginlist.parse_txt("junit\n"), real_center, "2.249.3").lock
     (tmp_path / "plugins.lock").write_text("old")
     write_lock(lock, tmp_path / "plugins.lock")
@@ -63,24 +64,39 @@ def test_overwrite_leaves_no_temp_files(tmp_path: Path,
     assert read_lock(tmp_path / "plugins.lock") == lock
 
 
-GOOD = {"lockVersion": 1, "jenkins": "2.249.3", "updateCenter": {"source": "x"},
-        "pluginVersions": None,
-        "plugins": [{"name": "a", "version": "1", "url": "https://h/a.hpi", "sha256": "0" * 64}]}
+GOOD = {
+    "lockVersion": 1,
+    "jenkins": "2.249.3",
+    "updateCenter": {"source": "x"},
+    "pluginVersions": None,
+    "plugins": [{"name": "a", "version": "1", "url": "https://h/a.hpi", "sha256": "0" * 64}],
+}
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"lockVersion": 2}, r"unsupported lockVersion 2"),
-    ({"jenkins": ""}, r"'jenkins' must be a non-empty string"),
-    ({"plugins": {}}, r"'plugins' must be a list"),
-    ({"plugins": [{"name": "a", "version": "1", "url": "u", "sha256": "xyz"}]},
-     r"plugins\[0\]: a: sha256 must be 64 lowercase hex digits"),
-    ({"plugins": [{"name": "a", "version": "1", "url": "u"}]},
-     r"plugins\[0\]: 'sha256' must be a non-empty string"),
-    ({"plugins": [GOOD["plugins"][0], GOOD["plugins"][0]]},  # type: ignore[index]
-     r"plugins\[1\]: a is listed twice"),
-    ({"plugins": [{"name": "../x", "version": "1", "url": "u", "sha256": "0" * 64}]},
-     r"invalid plugin name '../x'"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"lockVersion": 2}, r"unsupported lockVersion 2"),
+        ({"jenkins": ""}, r"'jenkins' must be a non-empty string"),
+        ({"plugins": {}}, r"'plugins' must be a list"),
+        (
+            {"plugins": [{"name": "a", "version": "1", "url": "u", "sha256": "xyz"}]},
+            r"plugins\[0\]: a: sha256 must be 64 lowercase hex digits",
+        ),
+        (
+            {"plugins": [{"name": "a", "version": "1", "url": "u"}]},
+            r"plugins\[0\]: 'sha256' must be a non-empty string",
+        ),
+        (
+            {"plugins": [GOOD["plugins"][0], GOOD["plugins"][0]]},  # type: ignore[index]
+            r"plugins\[1\]: a is listed twice",
+        ),
+        (
+            {"plugins": [{"name": "../x", "version": "1", "url": "u", "sha256": "0" * 64}]},
+            r"invalid plugin name '../x'",
+        ),
+    ],
+)
 def test_invalid_locks(change: dict[str, object], message: str) -> None:
     with pytest.raises(BundleError, match=message):
         loads(json.dumps({**GOOD, **change}), "p.lock")

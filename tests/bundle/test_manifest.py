@@ -27,15 +27,23 @@ def test_continuation_lines_are_joined(shared_data: Path) -> None:
         "https://wiki.jenkins-ci.org/display/JENKINS/CloudBees+GitHub+Branch+Source+Plugin"
     )
     assert manifest.dependencies(attributes) == (
-        Dependency("github-api", "1.75"), Dependency("github", "1.14.0"),
-        Dependency("credentials", "1.22"), Dependency("scm-api", "1.2"), Dependency("git", "2.3"),
+        Dependency("github-api", "1.75"),
+        Dependency("github", "1.14.0"),
+        Dependency("credentials", "1.22"),
+        Dependency("scm-api", "1.2"),
+        Dependency("git", "2.3"),
     )
 
 
-@pytest.mark.parametrize(("name", "version", "core"), [
-    ("junit", "1.2", "1.577"), ("mailer", "1.32", "2.150.1"),
-    ("ssh-credentials", "1.10", "1.532.2"), ("github-branch-source", "1.8", "1.609.3"),
-])
+@pytest.mark.parametrize(
+    ("name", "version", "core"),
+    [
+        ("junit", "1.2", "1.577"),
+        ("mailer", "1.32", "2.150.1"),
+        ("ssh-credentials", "1.10", "1.532.2"),
+        ("github-branch-source", "1.8", "1.609.3"),
+    ],
+)
 def test_every_real_manifest(shared_data: Path, name: str, version: str, core: str) -> None:
     attributes = manifest.parse(_real(shared_data, name))
     assert (attributes["Short-Name"], attributes["Plugin-Version"]) == (name, version)
@@ -44,15 +52,19 @@ def test_every_real_manifest(shared_data: Path, name: str, version: str, core: s
 
 
 def test_optional_dependencies_and_crlf(shared_data: Path) -> None:
-    text = manifest_text(_real(shared_data, "mailer"),
-                         Plugin_Dependencies="display-url-api:2.3.1,matrix-auth:1.0;resolution"
-                                             ":=optional,a-very-long-plugin-name-to-force-"
-                                             "continuation-lines:1.0")
+    text = manifest_text(
+        _real(shared_data, "mailer"),
+        Plugin_Dependencies="display-url-api:2.3.1,matrix-auth:1.0;resolution"
+        ":=optional,a-very-long-plugin-name-to-force-"
+        "continuation-lines:1.0",
+    )
     assert "\r\n " in text  # the line was folded at 72 bytes
     deps = manifest.dependencies(manifest.parse(text))
-    assert deps == (Dependency("display-url-api", "2.3.1"),
-                    Dependency("matrix-auth", "1.0", optional=True),
-                    Dependency("a-very-long-plugin-name-to-force-continuation-lines", "1.0"))
+    assert deps == (
+        Dependency("display-url-api", "2.3.1"),
+        Dependency("matrix-auth", "1.0", optional=True),
+        Dependency("a-very-long-plugin-name-to-force-continuation-lines", "1.0"),
+    )
 
 
 def test_only_the_main_section_counts() -> None:
@@ -64,8 +76,11 @@ def test_archive_checks(shared_data: Path) -> None:
     data = make_hpi(_real(shared_data, "junit"))
     attributes = manifest.read_archive(data, "junit.jpi")
     manifest.check(attributes, "junit", "1.2", "junit.jpi")
-    with pytest.raises(BundleError, match=r"junit.jpi: manifest Short-Name is 'junit', "
-                                          r"expected 'mailer'"):
+    with pytest.raises(
+        BundleError,
+        match=r"junit.jpi: manifest Short-Name is 'junit', "
+        r"expected 'mailer'",
+    ):
         manifest.check(attributes, "mailer", "1.2", "junit.jpi")
     with pytest.raises(BundleError, match=r"Plugin-Version of junit is '1.2', expected '1.3'"):
         manifest.check(attributes, "junit", "1.3", "junit.jpi")

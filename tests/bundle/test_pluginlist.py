@@ -20,24 +20,34 @@ INCREMENTAL_URL = (
 EXPECTED = {
     "git": ("latest", None, None),
     "google-api-client-plugin": (
-        "latest", "https://updates.jenkins.io/latest/google-api-client-plugin.hpi", None),
+        "latest",
+        "https://updates.jenkins.io/latest/google-api-client-plugin.hpi",
+        None,
+    ),
     "job-import-plugin": ("2.1", None, None),
     "docker": ("latest", None, None),
     "cloudbees-bitbucket-branch-source": ("2.4.4", None, None),
     "script-security": (
         "latest",
         "http://ftp-chi.osuosl.org/pub/jenkins/plugins/script-security/1.56/script-security.hpi",
-        None),
-    "workflow-step-api": ("2.19-rc289.d09828a05a74", INCREMENTAL_URL,
-                          "org.jenkins-ci.plugins.workflow"),
+        None,
+    ),
+    "workflow-step-api": (
+        "2.19-rc289.d09828a05a74",
+        INCREMENTAL_URL,
+        "org.jenkins-ci.plugins.workflow",
+    ),
     "matrix-project": (
         "latest",
         "http://ftp-chi.osuosl.org/pub/jenkins/plugins/matrix-project/1.7.1/matrix-project.hpi",
-        None),
+        None,
+    ),
     "junit": ("experimental", None, None),
     "credentials": (
         "latest",
-        "http://ftp-chi.osuosl.org/pub/jenkins/plugins/credentials/2.2.0/credentials.hpi", None),
+        "http://ftp-chi.osuosl.org/pub/jenkins/plugins/credentials/2.2.0/credentials.hpi",
+        None,
+    ),
     "blueocean": ("latest", None, None),
     "build-timeout": ("1.20", None, None),
 }
@@ -76,10 +86,13 @@ def test_cli_txt_matches_edge_cases_without_build_timeout(shared_data: Path) -> 
     assert _meaning(requests) == expected
 
 
-@pytest.mark.parametrize(("name", "line"), [("parser-edge-cases.txt", 11), ("cli.txt", 11),
-                                            ("parser-edge-cases.yaml", 21)])
-def test_bad_url_in_shared_files_is_a_located_error(shared_data: Path, name: str,
-                                                    line: int) -> None:
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [("parser-edge-cases.txt", 11), ("cli.txt", 11), ("parser-edge-cases.yaml", 21)],
+)
+def test_bad_url_in_shared_files_is_a_located_error(
+    shared_data: Path, name: str, line: int
+) -> None:
     path = shared_data / "plugins-txt" / name
     with pytest.raises(BundleError) as caught:
         pluginlist.load(path)
@@ -122,8 +135,10 @@ def test_repeat_of_the_same_entry_is_harmless() -> None:
 def test_comment_rules() -> None:
     # '#' after whitespace ends the line; '#' glued to a name does not start a comment
     requests = pluginlist.parse_txt("  # full line\ngit # trailing\n\t\ncredentials:2.3.0\t#x\n")
-    assert _meaning(requests) == {"git": ("latest", None, None),
-                                  "credentials": ("2.3.0", None, None)}
+    assert _meaning(requests) == {
+        "git": ("latest", None, None),
+        "credentials": ("2.3.0", None, None),
+    }
 
 
 @pytest.mark.parametrize(
@@ -133,12 +148,18 @@ def test_comment_rules() -> None:
         ("jenkins: {}\n", "p.yaml:1: expected a top-level 'plugins:' list"),
         ("plugins:\n  - source: {version: '1'}\n", "p.yaml:2: plugins[0]: artifactId is required"),
         ("plugins:\n  - artifactId: git\n    sauce: 1\n", "p.yaml:2: git: unknown key 'sauce'"),
-        ("plugins:\n  - artifactId: git\n    groupId: org.x\n",
-         "p.yaml:2: git: a groupId needs source.version"),
-        ("plugins:\n  - artifactId: git\n    source: {url: 'nope'}\n",
-         "p.yaml:2: git: not a http, https or file URL"),
-        ("plugins:\n  - artifactId: git\n    source: {versio: '1'}\n",
-         "p.yaml:2: git: unknown key source.versio"),
+        (
+            "plugins:\n  - artifactId: git\n    groupId: org.x\n",
+            "p.yaml:2: git: a groupId needs source.version",
+        ),
+        (
+            "plugins:\n  - artifactId: git\n    source: {url: 'nope'}\n",
+            "p.yaml:2: git: not a http, https or file URL",
+        ),
+        (
+            "plugins:\n  - artifactId: git\n    source: {versio: '1'}\n",
+            "p.yaml:2: git: unknown key source.versio",
+        ),
     ],
 )
 def test_bad_yaml(text: str, message: str) -> None:
@@ -148,8 +169,10 @@ def test_bad_yaml(text: str, message: str) -> None:
 
 
 def test_yaml_group_id_with_version_builds_the_incrementals_url() -> None:
-    text = ("plugins:\n  - artifactId: workflow-step-api\n    groupId: org.jenkins-ci.plugins."
-            "workflow\n    source:\n      version: 2.19-rc289.d09828a05a74\n")
+    text = (
+        "plugins:\n  - artifactId: workflow-step-api\n    groupId: org.jenkins-ci.plugins."
+        "workflow\n    source:\n      version: 2.19-rc289.d09828a05a74\n"
+    )
     (request,) = pluginlist.parse_yaml(text)
     assert request.url == INCREMENTAL_URL
 

@@ -39,11 +39,18 @@ def raw_plugins(uc_path: Path) -> dict[str, Any]:
     return plugins
 
 
-@pytest.mark.parametrize("roots", [["junit"], ["git"], ["workflow-aggregator"],
-                                   ["kubernetes", "docker-plugin", "configuration-as-code"]])
-def test_closure_matches_an_independent_walk(real_center: UpdateCenter,
-                                             raw_plugins: dict[str, Any],
-                                             roots: list[str]) -> None:
+@pytest.mark.parametrize(
+    "roots",
+    [
+        ["junit"],
+        ["git"],
+        ["workflow-aggregator"],
+        ["kubernetes", "docker-plugin", "configuration-as-code"],
+    ],
+)
+def test_closure_matches_an_independent_walk(
+    real_center: UpdateCenter, raw_plugins: dict[str, Any], roots: list[str]
+) -> None:
     result = resolve([PluginRequest(n) for n in roots], real_center, "2.249.3")
     expected = _independent_closure(raw_plugins, roots)
     assert {p.name for p in result.lock.plugins} == expected
@@ -56,15 +63,25 @@ def test_closure_matches_an_independent_walk(real_center: UpdateCenter,
 
 def test_junit_closure_facts(real_center: UpdateCenter) -> None:
     """junit 1.43 depends on exactly these ten plugins (update-center.actual.json)."""
-    names = {p.name for p in resolve([PluginRequest("junit")], real_center,
-                                     "2.249.3").lock.plugins}
-    assert {"bootstrap4-api", "checks-api", "echarts-api", "plugin-util-api", "workflow-api",
-            "workflow-step-api", "display-url-api", "jackson2-api", "script-security",
-            "structs"} < names
+    names = {p.name for p in resolve([PluginRequest("junit")], real_center, "2.249.3").lock.plugins}
+    assert {
+        "bootstrap4-api",
+        "checks-api",
+        "echarts-api",
+        "plugin-util-api",
+        "workflow-api",
+        "workflow-step-api",
+        "display-url-api",
+        "jackson2-api",
+        "script-security",
+        "structs",
+    } < names
     # git's optional dependencies (configuration-as-code, matrix-project, ...) stay out
     git = {p.name for p in resolve([PluginRequest("git")], real_center, "2.249.3").lock.plugins}
-    assert not {"configuration-as-code", "parameterized-trigger", "promoted-builds",
-                "token-macro"} & git
+    assert (
+        not {"configuration-as-code", "parameterized-trigger", "promoted-builds", "token-macro"}
+        & git
+    )
 
 
 def test_whole_catalogue_resolves(real_center: UpdateCenter) -> None:
@@ -113,8 +130,10 @@ def test_minimal_versions_are_minimal_and_sufficient(full_center: UpdateCenter) 
 def test_real_conflict_names_both(full_center: UpdateCenter) -> None:
     with pytest.raises(BundleError) as caught:
         resolve(pluginlist.parse_txt("git\ncredentials:2.1.0\n", "p.txt"), full_center, "2.249.3")
-    assert ("conflict: credentials is pinned to 2.1.0 at p.txt:2, but git 4.4.5 requires "
-            "credentials >= 2.3.11") in str(caught.value).splitlines()
+    assert (
+        "conflict: credentials is pinned to 2.1.0 at p.txt:2, but git 4.4.5 requires "
+        "credentials >= 2.3.11"
+    ) in str(caught.value).splitlines()
 
 
 def test_real_required_core(real_center: UpdateCenter) -> None:
@@ -132,13 +151,17 @@ def test_real_security_warnings(full_center: UpdateCenter) -> None:
     assert latest.warnings == ()
 
 
-def test_shared_edge_case_list_against_the_real_catalogue(shared_data: Path,
-                                                          full_center: UpdateCenter) -> None:
+def test_shared_edge_case_list_against_the_real_catalogue(
+    shared_data: Path, full_center: UpdateCenter
+) -> None:
     """The update-center entries of the edge-case file resolve (URL/incremental/experimental
     entries dropped: they need the network or a second update center)."""
     text = (shared_data / "plugins-txt" / "parser-edge-cases.txt").read_text(encoding="utf-8")
-    requests = [r for r in pluginlist.parse_txt(text.replace("httttp", "http"), "p.txt")
-                if not r.url and r.version != "experimental"]
+    requests = [
+        r
+        for r in pluginlist.parse_txt(text.replace("httttp", "http"), "p.txt")
+        if not r.url and r.version != "experimental"
+    ]
     # "docker" is not a plugin id (the plugin is docker-plugin): a located error
     with pytest.raises(BundleError) as caught:
         resolve(requests, full_center, "2.249.3")

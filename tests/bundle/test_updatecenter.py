@@ -58,12 +58,15 @@ def test_warnings_patterns(real_center: UpdateCenter) -> None:
     assert {w.id for w in real_center.warnings_for("core", "2.43", "core")} >= {"core-2_44"}
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"{nope", r"bad.json:1:2: not a JSON document"),
-    (b"[]", r"not an update-center document"),
-    (b'{"plugins": {"x": {"name": "x"}}}', r"plugins.x: missing or bad field 'version'"),
-    (b"PK\x03\x04garbage", r"bad zip file"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"{nope", r"bad.json:1:2: not a JSON document"),
+        (b"[]", r"not an update-center document"),
+        (b'{"plugins": {"x": {"name": "x"}}}', r"plugins.x: missing or bad field 'version'"),
+        (b"PK\x03\x04garbage", r"bad zip file"),
+    ],
+)
 def test_bad_documents(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "bad.json"
     path.write_bytes(content)

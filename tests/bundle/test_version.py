@@ -38,8 +38,10 @@ def test_ordering(older: str, newer: str) -> None:
     assert Version(older) < Version(newer)
 
 
-@pytest.mark.parametrize(("a", "b"), [("1.0", "1"), ("1.0.0", "1"), ("1.0-final", "1"),
-                                      ("1-GA", "1.0"), ("2.0-RC1", "2.0-rc1")])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("1.0", "1"), ("1.0.0", "1"), ("1.0-final", "1"), ("1-GA", "1.0"), ("2.0-RC1", "2.0-rc1")],
+)
 def test_equal_spellings(a: str, b: str) -> None:
     assert compare(a, b) == 0
     assert Version(a) == Version(b)

@@ -1,0 +1,173 @@
+"""``jenkinsgen bundle resolve|download``: exit codes, located one-line errors, no traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from jenkinsgen.cli.main import cli
+from tests.bundle.conftest import Catalogue
+
+
+def _run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def _resolve_args(plugins: Path, uc: Path, out: Path, *extra: str) -> list[str]:
+    return [
+        "bundle",
+        "resolve",
+        str(plugins),
+        "--update-center",
+        str(uc),
+        "--jenkins-version",
+        "2.249.3",
+        "-o",
+        str(out),
+        *extra,
+    ]
+
+
+def test_resolve_then_download(catalogue: Catalogue, tmp_path: Path) -> None:
+    plugins = tmp_path / "plugins.txt"
+    plugins.write_text("github-branch-source\n")
+    lock = tmp_path / "plugins.lock"
+    result = _run(*_resolve_args(plugins, catalogue.write(), lock))
+    assert result.exit_code == 0, result.output
+    assert f"{lock}: 3 plugins (1 requested, 2 dependencies) for Jenkins 2.249.3" in result.stdout
+    assert [p["name"] for p in json.loads(lock.read_text())["plugins"]] == [
+        "credentials",
+        "github-branch-source",
+        "ssh-credentials",
+    ]
+
+    target = tmp_path / "dir"
+    result = _run("bundle", "download", str(lock), "-d", str(target), "-j", "2")
+    assert result.exit_code == 0, result.output
+    assert f"{target}: 3 downloaded, 0 already present, 3 plugins verified" in result.stdout
+    result = _run("bundle", "download", str(lock), "-d", str(target))
+    assert f"{target}: 0 downloaded, 3 already present" in result.stdout
+
+
+def test_yaml_plugin_list(catalogue: Catalogue, tmp_path: Path) -> None:
+    plugins = tmp_path / "plugins.yaml"
+    plugins.write_text("plugins:\n  - artifactId: junit\n    source:\n      version: 1.2\n")
+    result = _run(*_resolve_args(plugins, catalogue.write(), tmp_path / "p.lock"))
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "p.lock").read_text())["plugins"][0]["version"] == "1.2"
+
+
+def test_security_warning_and_strict(catalogue: Catalogue, tmp_path: Path) -> None:
+    catalogue.document["warnings"] = [
+        {
+            "id": "SECURITY-9",
+            "name": "junit",
+            "type": "plugin",
+            "message": "XSS",
+            "url": "https://example.invalid",
+            "versions": [{"pattern": "1[.][0-2]"}],
+        }
+    ]
+    plugins = tmp_path / "plugins.txt"
+    plugins.write_text("junit\n")
+    lock = tmp_path / "plugins.lock"
+    result = _run(*_resolve_args(plugins, catalogue.write(), lock))
+    assert result.exit_code == 0
+    assert "warning: security: junit 1.2 is affected by SECURITY-9: XSS" in result.stderr
+    lock.unlink()
+    result = _run(*_resolve_args(plugins, catalogue.write(), lock, "--strict"))
+    assert result.exit_code == 1
+    assert "error: security: junit 1.2 is affected by SECURITY-9" in result.stderr
+    assert not lock.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("junit\nnope\n", "error: {plugins}:2: unknown plugin nope: not in the update center"),
+        ("junit:1.2:gopher://x\n", "error: {plugins}:1: junit: not a http, https or file URL"),
+        ("junit:9\n", "error: {plugins}:1: junit 9 is not a known release"),
+    ],
+)
+def test_resolve_errors_are_located(
+    catalogue: Catalogue, tmp_path: Path, content: str, expected: str
+) -> None:
+    plugins = tmp_path / "plugins.txt"
+    plugins.write_text(content)
+    lock = tmp_path / "plugins.lock"
+    lock.write_text("previous")
+    result = _run(*_resolve_args(plugins, catalogue.write(), lock))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(expected.format(plugins=plugins))
+    assert "Traceback" not in result.output
+    assert lock.read_text() == "previous"  # untouched
+
+
+def test_required_core_error(catalogue: Catalogue, tmp_path: Path) -> None:
+    plugins = tmp_path / "plugins.txt"
+    plugins.write_text("mailer\n")
+    result = _run(
+        "bundle",
+        "resolve",
+        str(plugins),
+        "--update-center",
+        str(catalogue.write()),
+        "--jenkins-version",
+        "2.100",
+        "-o",
+        str(tmp_path / "l"),
+    )
+    assert result.exit_code == 1
+    assert result.stderr == "error: mailer 1.32 requires Jenkins >= 2.150.1, not 2.100\n"
+
+
+def test_download_errors(catalogue: Catalogue, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.lock"
+    bad.write_text('{"lockVersion": 1,\n "jenkins": 3}\n')
+    result = _run("bundle", "download", str(bad), "-d", str(tmp_path / "d"))
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {bad}: 'jenkins' must be a non-empty string\n"
+    result = _run("bundle", "download", str(tmp_path / "none.lock"), "-d", str(tmp_path / "d"))
+    assert result.exit_code == 1
+    assert "cannot read lock: No such file or directory" in result.stderr
+    assert not (tmp_path / "d").exists()
+
+
+def test_download_failure_through_the_console_script(catalogue: Catalogue, tmp_path: Path) -> None:
+    """The real entry point: a checksum failure is one error per problem, exit 1, no trace."""
+    plugins = tmp_path / "plugins.txt"
+    plugins.write_text("junit\n")
+    lock = tmp_path / "plugins.lock"
+    assert _run(*_resolve_args(plugins, catalogue.write(), lock)).exit_code == 0
+    catalogue.server.files["/download/plugins/junit/1.2/junit.hpi"] += b"x"
+    process = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jenkinsgen.cli.main",
+            "bundle",
+            "download",
+            str(lock),
+            "-d",
+            str(tmp_path / "d"),
+            "--retries",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NO_COLOR": "1"},
+        check=False,
+    )
+    assert process.returncode == 1
+    lines = process.stderr.splitlines()
+    assert lines[0].startswith("error: junit 1.2: sha256 mismatch: expected ")
+    assert lines[1] == f"error: {tmp_path / 'd'}: left unchanged"
+    assert "Traceback" not in process.stderr
+    assert not (tmp_path / "d").exists()
