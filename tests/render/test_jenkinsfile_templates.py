@@ -60,3 +60,18 @@ def test_the_rule_checker_catches_a_bare_expression(tmp_path: Path) -> None:
     found = [m.group(1) for m in EXPRESSION.finditer(bad)]
     assert [len(e.rsplit("|", 1)) for e in found] == [1, 2]
     assert found[1].rsplit("|", 1)[1].strip() not in GROOVY_FILTERS
+
+
+def test_templates_inside_the_package_win(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A wheel carries jenkinsgen/job-templates; the source tree's job-templates is the fallback."""
+    import jenkinsgen.render.jenkinsfile as jf
+
+    package = tmp_path / "site" / "jenkinsgen"
+    (package / "job-templates").mkdir(parents=True)
+    monkeypatch.setattr(jf, "_PACKAGE_DIR", package)
+    assert jf.template_dir() == package / "job-templates"
+    (package / "job-templates").rmdir()
+    with pytest.raises(RenderError, match="job templates not found"):
+        jf.template_dir()
+    (tmp_path / "site" / "job-templates").mkdir()
+    assert jf.template_dir() == tmp_path / "site" / "job-templates"
