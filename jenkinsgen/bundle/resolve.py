@@ -140,7 +140,7 @@ def _roots(
             if release is None and center.releases(request.name):
                 known = (
                     ""
-                    if center.versions
+                    if center.versions_source
                     else " (pass plugin-versions.json to pin an older release)"
                 )
                 problems.append(

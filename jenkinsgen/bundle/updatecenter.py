@@ -80,24 +80,47 @@ class UpdateCenter:
     core_version: str
     latest: dict[str, Release]
     warnings: list[SecurityWarning]
-    versions: dict[str, dict[str, Release]] = field(default_factory=dict)
     versions_source: str | None = None
     versions_digest: str | None = None
+    # plugin-versions.json entries, turned into Release objects only when a plugin is asked for
+    _raw_versions: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    _versions: dict[str, dict[str, Release]] = field(default_factory=dict, repr=False)
+    _sorted: dict[str, list[Release]] = field(default_factory=dict, repr=False)
+
+    @property
+    def release_count(self) -> int:
+        """How many releases plugin-versions.json lists (0 without it)."""
+        return sum(len(by_version) for by_version in self._raw_versions.values())
+
+    def _older(self, name: str) -> dict[str, Release]:
+        built = self._versions.get(name)
+        if built is None:
+            source = self.versions_source or "plugin-versions.json"
+            built = {
+                version: _release(entry, name, source, "plugin-versions")
+                for version, entry in (self._raw_versions.get(name) or {}).items()
+            }
+            self._versions[name] = built
+        return built
 
     def release(self, name: str, version: str) -> Release | None:
         """The release ``name`` ``version`` (spelled exactly) from either document."""
         newest = self.latest.get(name)
         if newest is not None and newest.version == version:
             return newest
-        return self.versions.get(name, {}).get(version)
+        return self._older(name).get(version)
 
     def releases(self, name: str) -> list[Release]:
         """All known releases of ``name``, oldest first."""
-        found = dict(self.versions.get(name, {}))
-        newest = self.latest.get(name)
-        if newest is not None:
-            found[newest.version] = newest
-        return sorted(found.values(), key=lambda r: r.key)
+        cached = self._sorted.get(name)
+        if cached is None:
+            found = dict(self._older(name))
+            newest = self.latest.get(name)
+            if newest is not None:
+                found[newest.version] = newest
+            cached = sorted(found.values(), key=lambda r: r.key)
+            self._sorted[name] = cached
+        return list(cached)
 
     def warnings_for(self, name: str, version: str, kind: str = "plugin") -> list[SecurityWarning]:
         """The advisories of ``name`` (a plugin, or ``core``) that match ``version``."""
@@ -210,9 +233,9 @@ def add_plugin_versions(center: UpdateCenter, data: bytes, source: str) -> None:
     for name, by_version in document["plugins"].items():
         if not isinstance(by_version, dict):
             raise BundleError(f"{source}: plugins.{name}: expected an object of versions")
-        known = center.versions.setdefault(name, {})
-        for version, entry in by_version.items():
-            known[version] = _release(entry, name, source, "plugin-versions")
+        center._raw_versions.setdefault(name, {}).update(by_version)
+        center._versions.pop(name, None)
+        center._sorted.pop(name, None)
     center.versions_source = source
     center.versions_digest = hashlib.sha256(data).hexdigest()
 
