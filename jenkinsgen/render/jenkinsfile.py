@@ -15,7 +15,7 @@ environment is strict (an undefined name is an error) and does no HTML escaping.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ import jinja2
 from jenkinsgen.errors import RenderError
 from jenkinsgen.plan import JobPlan, Plan
 from jenkinsgen.render.groovy import FILTERS
-from jenkinsgen.spec.model import Defaults, Environment, Seed, Service
+from jenkinsgen.spec.model import Defaults, Environment, Image, Seed, Service
 
 __all__ = ["render_jenkinsfile", "template_dir"]
 
@@ -48,6 +48,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates ship with the package; no mtime check per render
     )
     env.filters.update(FILTERS)
     return env
@@ -66,6 +67,25 @@ def registry_host(registry: str) -> str | None:
     if "." in first or ":" in first or first == "localhost":
         return first
     return None
+
+
+@lru_cache(maxsize=1024)
+def _image_script(image: Image) -> str:
+    """The Image stage's shell script (shared by every environment of a service)."""
+    return _render(
+        "image.sh.j2",
+        {
+            "dockerfile": image.dockerfile,
+            "context": image.context,
+            "build_args": [f"{key}={value}" for key, value in image.build_args],
+        },
+    )
+
+
+@cache
+def _deploy_script(with_token: bool) -> str:
+    """The Deploy trigger stage's shell script; it holds no spec value."""
+    return _render("deploy.sh.j2", {"with_token": with_token})
 
 
 def _options(defaults: Defaults) -> dict[str, Any]:
@@ -105,19 +125,9 @@ def _service_context(p: Plan, job: JobPlan, service: Service) -> dict[str, Any]:
             "credentials": service.repo_credentials,
         }
     image = service.image
-    image_script = _render(
-        "image.sh.j2",
-        {
-            "dockerfile": image.dockerfile,
-            "context": image.context,
-            "build_args": [f"{key}={value}" for key, value in image.build_args],
-        },
-    )
     deploy_script = None
     if service.trigger is not None:
-        deploy_script = _render(
-            "deploy.sh.j2", {"with_token": service.trigger.credentials is not None}
-        )
+        deploy_script = _deploy_script(service.trigger.credentials is not None)
     return {
         **_options(defaults),
         "service_name": service.name,
@@ -130,7 +140,7 @@ def _service_context(p: Plan, job: JobPlan, service: Service) -> dict[str, Any]:
         "test": service.test,
         "trigger": service.trigger,
         "environments": [_deploy_env(env, multibranch) for env in job.environments],
-        "image_script": image_script,
+        "image_script": _image_script(image),
         "deploy_script": deploy_script,
     }
 
