@@ -116,27 +116,31 @@ def build(
             click.echo(line, err=True)
 
     client = docker_client()
-    with tempfile.TemporaryDirectory(prefix="jenkinsgen-bundle-") as tmp:
-        plugins = plugins_from_bundle(bundle, Path(tmp)) if bundle is not None else None
-        inputs = ImageInputs(
-            kind="controller" if kind == "controller" else "agent",
-            plugins_dir=plugins,
-            jobs_dir=jobs_dir,
-            controller=config,
-        )
-        result = build_image(
-            client,
-            inputs,
-            tag,
-            base,
-            no_cache=no_cache,
-            progress=progress,
-            save_context=save_context,
-        )
-    info(ctx, f"built {result.tag} ({result.image_id})")
-    if registry:
-        target = push_image(client, result.tag, registry, auth=auth, progress=progress)
-        info(ctx, f"pushed {target}")
+    try:
+        with tempfile.TemporaryDirectory(prefix="jenkinsgen-bundle-") as tmp:
+            plugins = plugins_from_bundle(bundle, Path(tmp)) if bundle is not None else None
+            inputs = ImageInputs(
+                kind="controller" if kind == "controller" else "agent",
+                plugins_dir=plugins,
+                jobs_dir=jobs_dir,
+                controller=config,
+            )
+            result = build_image(
+                client,
+                inputs,
+                tag,
+                base,
+                no_cache=no_cache,
+                progress=progress,
+                save_context=save_context,
+            )
+        info(ctx, f"built {result.tag} ({result.image_id})")
+        if registry:
+            target = push_image(client, result.tag, registry, auth=auth, progress=progress)
+            info(ctx, f"pushed {target}")
+
+    finally:
+        client.close()
 
 
 COMMANDS: list[click.Command] = [image]

@@ -89,6 +89,7 @@ def _stream(chunks: Iterable[Mapping[str, Any]], progress: Progress | None) -> t
     """Collect a build/push stream; returns (log, image id) or raises with the log so far."""
     lines: list[str] = []
     image_id = ""
+    failure = ""
     for chunk in chunks:
         text = str(chunk.get("stream") or "")
         if not text and "status" in chunk:
@@ -111,7 +112,10 @@ def _stream(chunks: Iterable[Mapping[str, Any]], progress: Progress | None) -> t
                 message = str(error_detail["message"])
             message = message.strip()
             lines.append(message + "\n")
-            raise ImageError(message.splitlines()[0] if message else "failed", "".join(lines))
+            # Keep reading to the end of the stream so the connection is released.
+            failure = failure or (message.splitlines()[0] if message else "failed")
+    if failure:
+        raise ImageError(failure, "".join(lines))
     return "".join(lines), image_id
 
 
