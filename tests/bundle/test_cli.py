@@ -171,3 +171,63 @@ def test_download_failure_through_the_console_script(catalogue: Catalogue, tmp_p
     assert lines[1] == f"error: {tmp_path / 'd'}: left unchanged"
     assert "Traceback" not in process.stderr
     assert not (tmp_path / "d").exists()
+
+
+def _download_command(lock: Path, target: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "jenkinsgen.cli.main",
+        "bundle",
+        "download",
+        str(lock),
+        "-d",
+        str(target),
+    ]
+
+
+def test_progress_bar_only_on_a_terminal(catalogue: Catalogue, tmp_path: Path) -> None:
+    import pty
+
+    plugins = tmp_path / "plugins.txt"
+    plugins.write_text("github-branch-source\n")
+    lock = tmp_path / "plugins.lock"
+    assert _run(*_resolve_args(plugins, catalogue.write(), lock)).exit_code == 0
+    # not a terminal: no bar, stderr stays empty
+    piped = subprocess.run(
+        _download_command(lock, tmp_path / "a"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert piped.returncode == 0
+    assert piped.stderr == ""
+    # stderr on a pseudo-terminal: the bar is drawn there
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.run(
+            _download_command(lock, tmp_path / "b"),
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+            timeout=120,
+            check=False,
+        )
+        os.close(terminal)
+        terminal = -1
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            drawn += chunk
+    finally:
+        if terminal >= 0:
+            os.close(terminal)
+        os.close(controller)
+    assert process.returncode == 0
+    assert b"plugins  [" in drawn
+    assert b"100%" in drawn

@@ -91,3 +91,18 @@ def test_unreachable_url(server: PluginServer) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(BundleError, match=r"cannot read: No such file"):
         updatecenter.load(str(tmp_path / "none.json"))
+
+
+def test_bad_release_in_plugin_versions_is_reported_when_used(
+    uc_path: Path, tmp_path: Path
+) -> None:
+    versions = tmp_path / "plugin-versions.json"
+    versions.write_text(json.dumps({"plugins": {"junit": {"1.0": {"name": "junit"}}}}))
+    center = updatecenter.load(str(uc_path), str(versions))
+    assert center.release_count == 1
+    with pytest.raises(
+        BundleError,
+        match=r"plugin-versions.json: plugins.junit: missing or bad "
+        r"field 'version'",
+    ):
+        center.releases("junit")
