@@ -149,6 +149,20 @@ def _dir_mode(out: Path) -> int:
     return 0o777 & ~umask
 
 
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+
+def _write_file(path: str, data: bytes) -> None:
+    """Create ``path`` with ``data`` (plain os calls: tens of thousands of files add up)."""
+    fd = os.open(path, _CREATE, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
 @dataclass(frozen=True)
 class WriteResult:
     """What a write did: the files written, and those of the previous render now gone."""
@@ -170,13 +184,13 @@ def write_tree(rendered: Rendered, out: Path | str) -> WriteResult:
         raise RenderError(f"{out}: cannot create the output directory: {exc}") from exc
     try:
         made: set[str] = set()
+        base = str(tmp)
         for rel, data in files.items():
             parent = rel.rpartition("/")[0]
             if parent not in made:
-                (tmp / parent).mkdir(parents=True, exist_ok=True)
+                os.makedirs(os.path.join(base, parent), exist_ok=True)
                 made.add(parent)
-            with open(tmp / rel, "wb") as fh:
-                fh.write(data)
+            _write_file(os.path.join(base, rel), data)
         (tmp / MANIFEST).write_text(manifest_text(list(files), rendered.owner), encoding="utf-8")
         tmp.chmod(_dir_mode(out))
         _swap_in(tmp, out)

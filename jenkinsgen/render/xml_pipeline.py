@@ -14,9 +14,15 @@ Properties, in the order Jenkins writes them:
 
 The seed job is the same kind of job with its own Jenkinsfile; its trigger fires on every
 push of the config repository.
+
+The element tree is built once (:func:`_skeleton`) and copied per job: thousands of jobs
+differ only in three texts.
 """
 
 from __future__ import annotations
+
+import copy
+from functools import cache
 
 from lxml import etree
 
@@ -25,18 +31,23 @@ from jenkinsgen.render.xml_text import serialize, xml_text
 
 _PROPS = "org.jenkinsci.plugins.workflow.job.properties."
 
+# Positions in the skeleton of the three texts that vary (checked in _skeleton).
+_DESCRIPTION = (1,)
+_NUM_TO_KEEP = (3, 0, 0, 1)
+_SCRIPT = (4, 0)
 
-def pipeline_xml(description: str, script: str, builds_to_keep: int, where: str) -> bytes:
-    """The job's config.xml; ``description`` already ends with the marker line."""
+
+@cache
+def _skeleton() -> etree._Element:
     root = etree.Element("flow-definition", plugin=WORKFLOW_JOB)
     sub(root, "actions")
-    sub(root, "description", xml_text(description, f"{where}: description"))
+    sub(root, "description")
     sub(root, "keepDependencies", "false")
     props = sub(root, "properties")
     discarder = sub(props, "jenkins.model.BuildDiscarderProperty")
     rotator = sub(discarder, "strategy", **{"class": "hudson.tasks.LogRotator"})
     sub(rotator, "daysToKeep", "-1")
-    sub(rotator, "numToKeep", str(builds_to_keep))
+    sub(rotator, "numToKeep")
     sub(rotator, "artifactDaysToKeep", "-1")
     sub(rotator, "artifactNumToKeep", "-1")
     concurrent = sub(props, _PROPS + "DisableConcurrentBuildsJobProperty")
@@ -50,8 +61,30 @@ def pipeline_xml(description: str, script: str, builds_to_keep: int, where: str)
         "definition",
         **{"class": "org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition", "plugin": WORKFLOW_CPS},
     )
-    sub(definition, "script", xml_text(script, f"{where}: Jenkinsfile"))
+    sub(definition, "script")
     sub(definition, "sandbox", "true")
     sub(root, "triggers")
     sub(root, "disabled", "false")
+    for where, tag in (
+        (_DESCRIPTION, "description"),
+        (_NUM_TO_KEEP, "numToKeep"),
+        (_SCRIPT, "script"),
+    ):
+        assert _at(root, where).tag == tag
+    return root
+
+
+def _at(root: etree._Element, where: tuple[int, ...]) -> etree._Element:
+    el = root
+    for index in where:
+        el = el[index]
+    return el
+
+
+def pipeline_xml(description: str, script: str, builds_to_keep: int, where: str) -> bytes:
+    """The job's config.xml; ``description`` already ends with the marker line."""
+    root = copy.deepcopy(_skeleton())
+    _at(root, _DESCRIPTION).text = xml_text(description, f"{where}: description")
+    _at(root, _NUM_TO_KEEP).text = str(builds_to_keep)
+    _at(root, _SCRIPT).text = xml_text(script, f"{where}: Jenkinsfile")
     return serialize(root)

@@ -29,12 +29,25 @@ _SENTINEL_BYTES = SENTINEL.encode("utf-8")
 # and the sentinel itself (so user text holding it still round-trips).
 _NEEDS_REF = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028" + SENTINEL + "]")
 _FORBIDDEN = re.compile("[\x00\ud800-\udfff\ufffe\uffff]")
+# Everything above in one class: a single scan of ordinary text finds nothing and returns.
+_UNUSUAL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\ud800-\udfff\ufffe\uffff" + SENTINEL + "]"
+)
 _ENCODED = re.compile(re.escape(_SENTINEL_BYTES) + rb"([0-9]+);")
 _REF = re.compile(rb"&#(x[0-9a-fA-F]+|[0-9]+);")
 
 
+#: Bytes of ordinary ASCII text (printable, tab, newline, carriage return).
+_PLAIN_ASCII = bytes([9, 10, 13, *range(32, 127)])
+
+
 def xml_text(value: str, where: str) -> str:
     """``value`` ready to be set as lxml text; ``where`` names the item and field in errors."""
+    if value.isascii():
+        if not value.encode("ascii").translate(None, _PLAIN_ASCII):
+            return value
+    elif _UNUSUAL.search(value) is None:
+        return value
     bad = _FORBIDDEN.search(value)
     if bad is not None:
         raise RenderError(

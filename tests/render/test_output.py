@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -145,15 +144,15 @@ def test_failed_write_leaves_out_as_it_was(tmp_path: Path, monkeypatch: pytest.M
     write_tree(_rendered("orders"), out)
     before = _files(out)
     calls = {"n": 0}
-    real_open = open
+    real_write = output._write_file
 
-    def failing_open(path: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+    def failing_write(path: str, data: bytes) -> None:
         calls["n"] += 1
         if calls["n"] == 4:
             raise OSError(28, "No space left on device")
-        return real_open(path, mode, *args, **kwargs)
+        real_write(path, data)
 
-    monkeypatch.setattr(output, "open", failing_open, raising=False)
+    monkeypatch.setattr(output, "_write_file", failing_write)
     with pytest.raises(RenderError, match=r"left as it was: .*No space left"):
         write_tree(_rendered("orders", "web"), out)
     assert _files(out) == before
