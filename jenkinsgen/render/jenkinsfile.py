@@ -130,7 +130,6 @@ def _service_context(p: Plan, job: JobPlan, service: Service) -> dict[str, Any]:
         deploy_script = _deploy_script(service.trigger.credentials is not None)
     return {
         **_options(defaults),
-        "service_name": service.name,
         "container": defaults.container,
         "registry_credentials": defaults.registry_credentials,
         "image_repo": f"{defaults.registry}/{image.name}",

@@ -150,7 +150,7 @@ def test_manual_environment_waits_for_approvers_with_timeout(groovy: GroovyParse
     text = render_jenkinsfile(p, j)
     s = parsed(groovy, text)
     assert s.calls_named("submitter")[0].args == ("release-managers,ops",)
-    assert s.calls_named("message")[0].args == ("Deploy orders to prod?",)
+    assert s.calls_named("message")[0].args == ("Deploy to prod?",)
     assert "input" in s.call_names()
     deploy = text[text.index("stage('Deploy trigger (prod)')") :]
     assert re.search(r"options \{\s+timeout\(time: 30, unit: 'MINUTES'\)\s+\}\s+input \{", deploy)
