@@ -80,7 +80,7 @@ def verify(path: Path, plugin: LockedPlugin) -> None:
             f"{plugin.sha256}, got {actual}"
         )
     label = f"{plugin.name} {plugin.version}"
-    attributes = manifest.read_archive(path.read_bytes(), label)
+    attributes = manifest.read_file(path, label)
     manifest.check(attributes, plugin.name, plugin.version, label)
 
 
@@ -261,18 +261,30 @@ def _fetch_all(
             finally:
                 cancel.set()  # stop the others now (also on KeyboardInterrupt)
                 pool.shutdown(wait=True, cancel_futures=True)
-        errors = sorted(
-            str(f.exception())
+        failures = [
+            failure
             for f in futures
             if not f.cancelled()
-            and f.exception() is not None
-            and not isinstance(f.exception(), _Cancelled)
-        )
-        if errors:
+            and (failure := f.exception()) is not None
+            and not isinstance(failure, _Cancelled)
+        ]
+        for failure in failures:
+            if not isinstance(failure, BundleError):
+                raise failure  # a bug, not a download problem: keep its traceback
+        if failures:
+            errors = sorted(str(failure) for failure in failures)
             raise BundleError("\n".join([*errors, f"{directory}: left unchanged"]))
-        directory.mkdir(parents=True, exist_ok=True)
-        for plugin in missing:
-            os.replace(staging / plugin.filename, directory / plugin.filename)
+        _move_in(missing, staging, directory)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     log.debug("%s: %d archives fetched", directory, len(missing))
+
+
+def _move_in(plugins: list[LockedPlugin], staging: Path, directory: Path) -> None:
+    """Move verified archives from ``staging`` into ``directory`` (same file system)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for plugin in plugins:
+            os.replace(staging / plugin.filename, directory / plugin.filename)
+    except OSError as exc:
+        raise BundleError(f"{directory}: cannot move the verified archives in: {exc}") from None

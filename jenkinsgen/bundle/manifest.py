@@ -52,10 +52,9 @@ def dependencies(attributes: dict[str, str]) -> tuple[Dependency, ...]:
     return tuple(result)
 
 
-def read_archive(data: bytes, label: str) -> dict[str, str]:
-    """The manifest attributes of a plugin archive given as bytes."""
+def _read(source: Path | io.BytesIO, label: str) -> dict[str, str]:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(source) as archive:
             text = archive.read(MANIFEST_PATH).decode("utf-8")
     except KeyError:
         raise BundleError(f"{label}: not a plugin archive: no {MANIFEST_PATH}") from None
@@ -63,19 +62,22 @@ def read_archive(data: bytes, label: str) -> dict[str, str]:
         raise BundleError(f"{label}: not a plugin archive: not a zip file") from None
     except UnicodeDecodeError:
         raise BundleError(f"{label}: {MANIFEST_PATH} is not UTF-8") from None
+    except OSError as exc:
+        raise BundleError(f"{label}: cannot read: {exc.strerror}") from None
     try:
         return parse(text)
     except BundleError as exc:
         raise BundleError(f"{label}: {exc}") from None
 
 
-def read_file(path: Path) -> dict[str, str]:
-    """The manifest attributes of a plugin archive on disk."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BundleError(f"{path}: cannot read: {exc.strerror}") from None
-    return read_archive(data, str(path))
+def read_archive(data: bytes, label: str) -> dict[str, str]:
+    """The manifest attributes of a plugin archive given as bytes."""
+    return _read(io.BytesIO(data), label)
+
+
+def read_file(path: Path, label: str | None = None) -> dict[str, str]:
+    """The manifest attributes of a plugin archive on disk (read without loading it whole)."""
+    return _read(path, label or str(path))
 
 
 def check(attributes: dict[str, str], name: str, version: str, label: str) -> None:

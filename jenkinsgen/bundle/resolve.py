@@ -186,7 +186,7 @@ def resolve(
         selected = dict(roots)
         parent: dict[str, str] = {}
         required: dict[str, list[tuple[str, str]]] = {}
-        queue = list(roots.values())
+        queue = [roots[name] for name in sorted(roots)]  # list order must not matter
         while queue:
             release = queue.pop(0)
             for dep in release.dependencies:
