@@ -105,7 +105,9 @@ def debian_base(client: docker.DockerClient) -> str:
 
 def _build_from_dir(client: docker.DockerClient, context: Path, base: str, name: str) -> str:
     files = sorted(p for p in context.rglob("*") if p.is_file())
-    key = _key(base, *(f"{p.relative_to(context)}" for p in files), *(p.read_bytes() for p in files))
+    key = _key(
+        base, *(f"{p.relative_to(context)}" for p in files), *(p.read_bytes() for p in files)
+    )
     tag = f"jenkinsgen-test/{name}:{key}"
     with _image_lock():
         if _existing(client, tag):

@@ -109,7 +109,9 @@ def test_second_start_does_not_walk_the_home_again(
     second.stop(timeout=10)
     # Forcing a walk fixes exactly that file.
     (home / "standin-java.started").unlink()
-    third = start(docker_cleanup, controller_image, home, environment={"JENKINSGEN_CHOWN": "always"})
+    third = start(
+        docker_cleanup, controller_image, home, environment={"JENKINSGEN_CHOWN": "always"}
+    )
     wait_for_file(home / "standin-java.started", third)
     assert probe.stat().st_uid == 1000
     assert {p: p.lstat().st_ctime_ns for p in ctimes} == ctimes

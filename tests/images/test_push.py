@@ -66,8 +66,15 @@ def test_cli_builds_and_pushes_the_agent_image(
     result = CliRunner().invoke(
         cli,
         [
-            "image", "build", "agent", "--tag", tag, "--base", standin_agent_image,
-            "--push", f"{local_registry.address}/acme",
+            "image",
+            "build",
+            "agent",
+            "--tag",
+            tag,
+            "--base",
+            standin_agent_image,
+            "--push",
+            f"{local_registry.address}/acme",
         ],
     )
     assert result.exit_code == 0, result.output

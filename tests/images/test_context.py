@@ -1,0 +1,119 @@
+"""Build contexts: what goes into them, what is refused, and one shared entrypoint."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from jenkinsgen.cli.main import cli
+from jenkinsgen.errors import ImageError
+from jenkinsgen.images import ImageInputs, assemble_context, images_root, push_reference
+from jenkinsgen.images.build import registry_auth
+from tests.dockerlib.plugins import make_plugin
+
+
+def files(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def test_controller_context(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+    make_plugin(bundle, "mailer")
+    make_plugin(bundle, "junit")
+    (bundle / "junit.jpi").rename(bundle / "junit.hpi")
+    (bundle / "README").write_text("not a plugin, ignored")
+    out = tmp_path / "out"
+    (out / "jobs" / "delivery" / "jobs" / "seed").mkdir(parents=True)
+    (out / "jobs" / "delivery" / "config.xml").write_text("<folder/>")
+    (out / "jobs" / "delivery" / "jobs" / "seed" / "config.xml").write_text("<seed/>")
+    ctx = assemble_context(
+        ImageInputs("controller", plugins_dir=bundle, jobs_dir=out), tmp_path / "ctx"
+    )
+    assert files(ctx) == [
+        ".dockerignore",
+        "Dockerfile",
+        "casc.yaml",
+        "jenkinsgen-entrypoint",
+        "jobs/delivery/config.xml",
+        "jobs/delivery/jobs/seed/config.xml",
+        "plugins/junit.jpi",
+        "plugins/mailer.jpi",
+    ]
+    assert (ctx / "jenkinsgen-entrypoint").stat().st_mode & 0o777 == 0o755
+    assert (ctx / "plugins" / "mailer.jpi").stat().st_mode & 0o777 == 0o644
+
+
+def test_both_images_get_the_one_shared_entrypoint(tmp_path: Path) -> None:
+    shared = (images_root() / "common" / "jenkinsgen-entrypoint").read_bytes()
+    for kind in ("controller", "agent"):
+        ctx = assemble_context(ImageInputs(kind), tmp_path / kind)  # type: ignore[arg-type]
+        assert (ctx / "jenkinsgen-entrypoint").read_bytes() == shared
+    assert not (images_root() / "controller" / "jenkinsgen-entrypoint").exists()
+    assert not (images_root() / "agent" / "jenkinsgen-entrypoint").exists()
+
+
+def test_plugin_layer_comes_before_everything_the_spec_changes() -> None:
+    lines = (images_root() / "controller" / "Dockerfile").read_text().splitlines()
+    index = {word: i for i, line in enumerate(lines) for word in line.split()}
+    assert index["plugins/"] < index["casc.yaml"] < index["jobs/"]
+    assert lines[index["ARG"]].startswith("ARG JENKINS_BASE=jenkins/jenkins:")
+
+
+def test_a_file_that_is_not_a_plugin_is_refused(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "evil.jpi").write_text("not a zip")
+    with pytest.raises(ImageError, match="evil.jpi: not a Jenkins plugin archive"):
+        assemble_context(ImageInputs("controller", plugins_dir=bundle), tmp_path / "ctx")
+    with zipfile.ZipFile(bundle / "evil.jpi", "w") as archive:
+        archive.writestr("other.txt", "x")
+    with pytest.raises(ImageError, match="not a Jenkins plugin archive"):
+        assemble_context(ImageInputs("controller", plugins_dir=bundle), tmp_path / "ctx2")
+
+
+def test_symlinks_in_rendered_jobs_are_refused(tmp_path: Path) -> None:
+    jobs = tmp_path / "out" / "jobs"
+    jobs.mkdir(parents=True)
+    (jobs / "leak").symlink_to("/etc/passwd")
+    with pytest.raises(ImageError, match="symbolic links"):
+        assemble_context(ImageInputs("controller", jobs_dir=tmp_path / "out"), tmp_path / "ctx")
+
+
+def test_context_directory_must_be_empty(tmp_path: Path) -> None:
+    (tmp_path / "ctx").mkdir()
+    (tmp_path / "ctx" / "x").write_text("")
+    with pytest.raises(ImageError, match="not empty"):
+        assemble_context(ImageInputs("agent"), tmp_path / "ctx")
+
+
+def test_push_reference_and_auth() -> None:
+    assert push_reference("jenkinsgen/controller:1.2", "reg.example.com/acme/") == (
+        "reg.example.com/acme/controller:1.2"
+    )
+    assert push_reference("localhost:5000/x/agent", "r:1") == "r:1/agent:latest"
+    with pytest.raises(ImageError):
+        push_reference("a:b", " ")
+    assert registry_auth({}) is None
+    assert registry_auth(
+        {"JENKINSGEN_REGISTRY_USERNAME": "u", "JENKINSGEN_REGISTRY_PASSWORD": "p"}
+    ) == {"username": "u", "password": "p"}
+    with pytest.raises(ImageError, match="set both"):
+        registry_auth({"JENKINSGEN_REGISTRY_USERNAME": "u"})
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["image", "build", "agent", "--bundle", "x.lock"], "apply to the controller image only"),
+        (["image", "build", "controller", "--agent-port", "99999"], "agent port 99999"),
+    ],
+)
+def test_cli_usage_errors_are_one_line(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and message in errors[0], result.output
+    assert "Traceback" not in result.output
