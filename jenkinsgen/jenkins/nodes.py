@@ -156,7 +156,6 @@ def create_inbound_node(
             launcher_params=launcher_params,
         )
 
-    client.prime()
     client._call("create agent", name, create)
 
 
@@ -192,7 +191,6 @@ def delete_node(client: JenkinsClient, name: str) -> bool:
         req = requests.Request("POST", _computer_url(client, name) + "doDelete")
         _pj(client).jenkins_request(req)
 
-    client.prime()
     try:
         client._call("delete agent", name, post)
     except JenkinsRequestError as exc:

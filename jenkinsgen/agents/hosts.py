@@ -1,0 +1,117 @@
+"""Docker hosts given as DOCKER_HOST-style URLs, and Docker clients for them.
+
+* ``unix:///path/docker.sock`` — an engine on this machine; its socket path is also what the
+  agent container mounts, so a second engine on another socket gets its own socket.
+* ``tcp://host:port`` — TLS when ``?certs=DIR`` names a directory with ``ca.pem``,
+  ``cert.pem``, ``key.pem`` (per host), or when ``DOCKER_TLS_VERIFY`` is set (then
+  ``DOCKER_CERT_PATH``, default ``~/.docker``, as the docker CLI does). Plain TCP is allowed
+  only for loopback addresses: an unauthenticated remote engine is root on that machine.
+* ``ssh://user@host[:port]`` — through the ``ssh`` client (keys and config from ``~/.ssh``).
+
+``?socket=PATH`` overrides the socket path mounted into agents (default
+``/var/run/docker.sock`` for tcp and ssh hosts).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import docker
+import docker.errors
+import docker.tls
+
+from jenkinsgen.errors import AgentError
+
+__all__ = ["DockerHost", "connect", "parse_host"]
+
+DEFAULT_HOST = "unix:///var/run/docker.sock"
+DEFAULT_SOCKET = "/var/run/docker.sock"
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass(frozen=True)
+class DockerHost:
+    """One Docker engine agents may run on."""
+
+    url: str  # as given, without the query: what labels and status show
+    scheme: str
+    address: str  # what the Docker SDK connects to
+    socket_path: str  # the engine's socket as seen on its own machine
+    cert_dir: str | None = None
+
+    def __str__(self) -> str:
+        return self.url
+
+
+def parse_host(spec: str, environ: Mapping[str, str] | None = None) -> DockerHost:
+    """Parse a ``--docker-host`` value; AgentError names what is wrong with it."""
+    env = os.environ if environ is None else environ
+    parts = urlsplit(spec)
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    unknown = set(query) - {"certs", "socket"}
+    if unknown:
+        raise AgentError(
+            f"docker host {spec!r}: unknown option(s) {', '.join(sorted(unknown))} "
+            "(known: certs, socket)"
+        )
+    base = spec.split("?", 1)[0]
+    socket = query.get("socket")
+    if parts.scheme == "unix":
+        if not parts.path.startswith("/") or parts.netloc:
+            raise AgentError(f"docker host {spec!r}: use unix:///absolute/path/to/docker.sock")
+        return DockerHost(base, "unix", f"unix://{parts.path}", socket or parts.path)
+    if parts.scheme == "tcp":
+        if not parts.hostname or parts.port is None:
+            raise AgentError(f"docker host {spec!r}: use tcp://HOST:PORT")
+        cert_dir = query.get("certs")
+        if cert_dir is None and env.get("DOCKER_TLS_VERIFY"):
+            cert_dir = env.get("DOCKER_CERT_PATH") or str(Path("~/.docker").expanduser())
+        if cert_dir is not None:
+            for name in ("ca.pem", "cert.pem", "key.pem"):
+                if not (Path(cert_dir) / name).is_file():
+                    raise AgentError(
+                        f"docker host {spec!r}: {Path(cert_dir) / name} not found "
+                        "(TLS needs ca.pem, cert.pem and key.pem)"
+                    )
+        elif parts.hostname not in _LOOPBACK:
+            raise AgentError(
+                f"docker host {spec!r}: refusing plain TCP to a remote engine; give TLS "
+                "certificates with ?certs=DIR or DOCKER_TLS_VERIFY=1 + DOCKER_CERT_PATH"
+            )
+        address = f"https://{parts.netloc}" if cert_dir else f"http://{parts.netloc}"
+        return DockerHost(base, "tcp", address, socket or DEFAULT_SOCKET, cert_dir)
+    if parts.scheme == "ssh":
+        if not parts.hostname:
+            raise AgentError(f"docker host {spec!r}: use ssh://USER@HOST[:PORT]")
+        return DockerHost(base, "ssh", base, socket or DEFAULT_SOCKET)
+    raise AgentError(f"docker host {spec!r}: use unix://, tcp:// or ssh:// (as DOCKER_HOST)")
+
+
+def connect(host: DockerHost, timeout: int = 60) -> docker.DockerClient:
+    """A Docker client for ``host``; AgentError when the engine does not answer."""
+    kwargs: dict[str, Any] = {"base_url": host.address, "timeout": timeout}
+    if host.cert_dir is not None:
+        d = Path(host.cert_dir)
+        kwargs["tls"] = docker.tls.TLSConfig(
+            client_cert=(str(d / "cert.pem"), str(d / "key.pem")),
+            ca_cert=str(d / "ca.pem"),
+            verify=True,
+        )
+    if host.scheme == "ssh":
+        kwargs["use_ssh_client"] = True
+    try:
+        client = docker.DockerClient(**kwargs)
+        client.ping()
+    except docker.errors.DockerException as exc:
+        raise AgentError(f"docker host {host}: cannot connect: {_first_line(exc)}") from None
+    return client
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
