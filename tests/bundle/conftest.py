@@ -9,6 +9,7 @@ import io
 import json
 import re
 import threading
+import time
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
@@ -91,11 +92,13 @@ class PluginServer:
     base: str
     files: dict[str, bytes] = field(default_factory=dict)
     hits: Counter[str] = field(default_factory=Counter)
-    #: path -> list of faults to apply to the next requests, in order: "500", "404",
-    #: "truncate", "hang" (waits on ``release`` before answering)
+    #: path -> faults for its next requests, in order: "500", "503", "404", "truncate"
     faults: dict[str, list[str]] = field(default_factory=dict)
-    release: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: seconds each answer waits, and the most requests seen in flight at once
+    delay: float = 0.0
+    in_flight: int = 0
+    max_in_flight: int = 0
 
     def url(self, path: str) -> str:
         return f"{self.base}/{path.lstrip('/')}"
@@ -114,8 +117,17 @@ def server() -> Iterator[PluginServer]:
                 queue = state.faults.get(path) or []
                 fault = queue.pop(0) if queue else None
             body = state.files.get(path)
-            if fault == "hang":
-                state.release.wait(30)
+            with state.lock:
+                state.in_flight += 1
+                state.max_in_flight = max(state.max_in_flight, state.in_flight)
+            try:
+                time.sleep(state.delay)
+                self._answer(fault, body)
+            finally:
+                with state.lock:
+                    state.in_flight -= 1
+
+        def _answer(self, fault: str | None, body: bytes | None) -> None:
             if fault in ("500", "503", "404") or body is None:
                 code = int(fault) if fault in ("500", "503", "404") else 404
                 self.send_response(code)
@@ -144,7 +156,6 @@ def server() -> Iterator[PluginServer]:
     try:
         yield state
     finally:
-        state.release.set()
         httpd.shutdown()
         httpd.server_close()
         thread.join(10)

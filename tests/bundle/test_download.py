@@ -259,3 +259,13 @@ def test_lock_file_round_trip_through_download(catalogue: Catalogue, tmp_path: P
     )
     download(lock, tmp_path / "plugins")
     assert sorted(p.name for p in (tmp_path / "plugins").iterdir()) == [f"{n}.jpi" for n in CLOSURE]
+
+
+def test_downloads_run_in_parallel(catalogue: Catalogue, tmp_path: Path) -> None:
+    lock = _lock(catalogue)
+    catalogue.server.delay = 0.3
+    download(lock, tmp_path / "parallel", workers=4)
+    assert catalogue.server.max_in_flight >= 2
+    catalogue.server.max_in_flight = 0
+    download(lock, tmp_path / "serial", workers=1)
+    assert catalogue.server.max_in_flight == 1
