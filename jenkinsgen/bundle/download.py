@@ -106,13 +106,24 @@ class _Fetcher:
         self.backoff = backoff
         self.cancel = cancel
         self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
 
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
             self._local.session = session
+            with self._sessions_lock:
+                self._sessions.append(session)
         return session
+
+    def close(self) -> None:
+        """Close every worker's connection pool."""
+        with self._sessions_lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()
 
     def _once(self, url: str, out: BinaryIO) -> None:
         out.seek(0)
@@ -171,7 +182,11 @@ class _Fetcher:
 
 def fetch_bytes(url: str, timeout: float = 60.0, retries: int = 3) -> bytes:
     """Download one URL with retries; for resolving plugins given by URL."""
-    return _Fetcher(timeout, retries, 0.5, threading.Event()).fetch_bytes(url)
+    fetcher = _Fetcher(timeout, retries, 0.5, threading.Event())
+    try:
+        return fetcher.fetch_bytes(url)
+    finally:
+        fetcher.close()
 
 
 def _download_one(fetcher: _Fetcher, plugin: LockedPlugin, url: str, staging: Path) -> Path:
@@ -276,6 +291,7 @@ def _fetch_all(
             raise BundleError("\n".join([*errors, f"{directory}: left unchanged"]))
         _move_in(missing, staging, directory)
     finally:
+        fetcher.close()
         shutil.rmtree(staging, ignore_errors=True)
     log.debug("%s: %d archives fetched", directory, len(missing))
 
