@@ -28,6 +28,20 @@ SEMANTIC_CHECKS = (
 
 MAX_BYTES = 4 * 1024 * 1024
 
+#: libyaml's composer when PyYAML has it: about 4x faster on large specs, same nodes and marks.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """Compose with libyaml; on any YAML error compose again with the pure-Python loader, so
+    syntax errors keep its wording and its RecursionError for deep nesting."""
+    if _FAST_LOADER is not None:
+        try:
+            return yaml.compose(text, Loader=_FAST_LOADER)
+        except yaml.YAMLError:
+            pass
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
 
 def load_spec(path: str | os.PathLike[str]) -> Spec:
     """Load and validate the spec at ``path``; raise SpecError listing every problem."""
@@ -53,7 +67,7 @@ def load_spec_text(data: bytes | str, name: str = "<spec>") -> Spec:
     else:
         text = data
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
