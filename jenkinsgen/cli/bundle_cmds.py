@@ -37,13 +37,13 @@ def bundle() -> None:
     "update_center",
     required=True,
     metavar="FILE|URL",
-    help="update-center.json (or its JSONP form) to resolve against.",
+    help="The update-center.json (or its JSONP form) to resolve against.",
 )
 @click.option(
     "--plugin-versions",
     "plugin_versions",
     metavar="FILE|URL",
-    help="plugin-versions.json (or a .zip of it): every release, to pin older ones.",
+    help="A plugin-versions.json (or a .zip of it): every release, to pin older ones.",
 )
 @click.option(
     "--experimental-update-center",

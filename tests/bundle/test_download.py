@@ -269,3 +269,37 @@ def test_downloads_run_in_parallel(catalogue: Catalogue, tmp_path: Path) -> None
     catalogue.server.max_in_flight = 0
     download(lock, tmp_path / "serial", workers=1)
     assert catalogue.server.max_in_flight == 1
+
+
+def test_incremental_build_is_fetched_from_the_incrementals_repository(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    """``name:incrementals;GROUP;VERSION`` resolves from the archive at the Maven URL (served
+    here through an injected fetcher, since repo.jenkins-ci.org is not reachable)."""
+    version = "2.19-rc289.d09828a05a74"
+    archive = make_hpi(
+        manifest_text(
+            _manifest(catalogue, "junit"),
+            Short_Name="workflow-step-api",
+            Plugin_Version=version,
+            Plugin_Dependencies="junit:1.0",
+        )
+    )
+    asked: list[str] = []
+
+    def fetch(url: str) -> bytes:
+        asked.append(url)
+        return archive
+
+    center = updatecenter.load(str(catalogue.write()))
+    text = f"workflow-step-api:incrementals;org.jenkins-ci.plugins.workflow;{version}:\n"
+    lock = resolve(pluginlist.parse_txt(text), center, "2.249.3", fetch=fetch).lock
+    expected_url = (
+        "https://repo.jenkins-ci.org/incrementals/org/jenkins-ci/plugins/workflow/"
+        f"workflow-step-api/{version}/workflow-step-api-{version}.hpi"
+    )
+    assert asked == [expected_url]
+    assert {(p.name, p.version, p.url) for p in lock.plugins} == {
+        ("workflow-step-api", version, expected_url),
+        ("junit", "1.2", catalogue.document["plugins"]["junit"]["url"]),
+    }
