@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -83,15 +84,11 @@ class DockerCleanup:
 
     def close(self) -> None:
         for cid in self.containers:
-            try:
+            with contextlib.suppress(docker.errors.NotFound):
                 self.client.containers.get(cid).remove(force=True, v=True)
-            except docker.errors.NotFound:
-                pass
         for tag in self.images:
-            try:
+            with contextlib.suppress(docker.errors.ImageNotFound):
                 self.client.images.remove(tag, force=True)
-            except docker.errors.ImageNotFound:
-                pass
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,10 +32,8 @@ def _build_and_remove(client: Any, inputs: ImageInputs, base: str, kind: str) ->
         build_image(client, inputs, tag, base)
         yield tag
     finally:
-        try:
+        with contextlib.suppress(docker.errors.ImageNotFound):
             client.images.remove(tag, force=True)
-        except docker.errors.ImageNotFound:
-            pass
 
 
 @pytest.fixture(scope="session")

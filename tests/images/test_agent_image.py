@@ -14,7 +14,8 @@ pytestmark = pytest.mark.docker
 BUILD = """
 set -e
 echo "uid $(id -u)"
-printf 'FROM %s\\nRUN echo from-agent\\n' "$BASE" | docker build --network host -t "$TAG" - >/dev/null
+printf 'FROM %s\\nRUN echo from-agent\\n' "$BASE" > /tmp/Dockerfile
+docker build --network host -t "$TAG" -f /tmp/Dockerfile /tmp >/dev/null
 echo "built $TAG"
 """
 

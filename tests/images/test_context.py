@@ -49,7 +49,7 @@ def test_controller_context(tmp_path: Path) -> None:
 def test_both_images_get_the_one_shared_entrypoint(tmp_path: Path) -> None:
     shared = (images_root() / "common" / "jenkinsgen-entrypoint").read_bytes()
     for kind in ("controller", "agent"):
-        ctx = assemble_context(ImageInputs(kind), tmp_path / kind)  # type: ignore[arg-type]
+        ctx = assemble_context(ImageInputs(kind), tmp_path / kind)
         assert (ctx / "jenkinsgen-entrypoint").read_bytes() == shared
     assert not (images_root() / "controller" / "jenkinsgen-entrypoint").exists()
     assert not (images_root() / "agent" / "jenkinsgen-entrypoint").exists()
@@ -66,7 +66,7 @@ def test_a_file_that_is_not_a_plugin_is_refused(tmp_path: Path) -> None:
     bundle = tmp_path / "bundle"
     bundle.mkdir()
     (bundle / "evil.jpi").write_text("not a zip")
-    with pytest.raises(ImageError, match="evil.jpi: not a Jenkins plugin archive"):
+    with pytest.raises(ImageError, match=r"evil\.jpi: not a Jenkins plugin archive"):
         assemble_context(ImageInputs("controller", plugins_dir=bundle), tmp_path / "ctx")
     with zipfile.ZipFile(bundle / "evil.jpi", "w") as archive:
         archive.writestr("other.txt", "x")
