@@ -213,12 +213,15 @@ def download(
     backoff: float = 0.5,
     timeout: float = 60.0,
     progress: Progress | None = None,
+    prune: bool = False,
 ) -> list[Path]:
     """Make ``directory`` hold every plugin of ``lock`` as ``NAME.jpi``; return their paths.
 
     Files already present and verified are kept; the rest are fetched into a staging directory
-    and moved in only when all of them verified. Files in ``directory`` that the lock does not
-    name are left alone (and logged). Raises BundleError naming every failed plugin.
+    and moved in only when all of them verified. Plugin archives (``*.jpi``, ``*.hpi``) in
+    ``directory`` that the lock does not name are left alone and logged, or, with ``prune``,
+    removed once everything else succeeded (so the directory holds exactly the lock, as an
+    image's plugin directory should). Raises BundleError naming every failed plugin.
     """
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
@@ -231,12 +234,20 @@ def download(
                 progress(plugin, "skipped")
         else:
             missing.append(plugin)
+    extra: list[Path] = []
     if directory.is_dir():
-        extra = sorted(p.name for p in directory.glob("*.[jh]pi") if p.name not in wanted)
-        if extra:
-            log.info("%s: not in the lock, left alone: %s", directory, ", ".join(extra))
+        extra = sorted(p for p in directory.glob("*.[jh]pi") if p.name not in wanted)
     if missing:
         _fetch_all(missing, directory, mirror, max(1, workers), retries, backoff, timeout, progress)
+    if extra and prune:
+        for path in extra:
+            try:
+                path.unlink()
+            except OSError as exc:
+                raise BundleError(f"{path}: cannot remove: {exc.strerror}") from None
+        log.info("%s: removed, not in the lock: %s", directory, ", ".join(p.name for p in extra))
+    elif extra:
+        log.info("%s: not in the lock, left alone: %s", directory, ", ".join(p.name for p in extra))
     return [directory / plugin.filename for plugin in lock.plugins]
 
 

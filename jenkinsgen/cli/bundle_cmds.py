@@ -140,6 +140,9 @@ def resolve_cmd(
     show_default=True,
     help="Retries per file on network errors, HTTP 5xx and truncated bodies.",
 )
+@click.option(
+    "--prune", is_flag=True, help="Remove *.jpi/*.hpi files of DIR that the lock does not name."
+)
 @click.pass_context
 def download_cmd(
     ctx: click.Context,
@@ -148,6 +151,7 @@ def download_cmd(
     mirror: str | None,
     workers: int,
     retries: int,
+    prune: bool,
 ) -> None:
     """Download and verify the archives of PLUGINS.lock into DIR (all or nothing)."""
     lock = read_lock(lock_file)
@@ -162,7 +166,13 @@ def download_cmd(
             bar.update(1)
 
         download(
-            lock, directory, mirror=mirror, workers=workers, retries=retries, progress=progress
+            lock,
+            directory,
+            mirror=mirror,
+            workers=workers,
+            retries=retries,
+            progress=progress,
+            prune=prune,
         )
     info(
         ctx,

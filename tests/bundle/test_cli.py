@@ -51,8 +51,10 @@ def test_resolve_then_download(catalogue: Catalogue, tmp_path: Path) -> None:
     result = _run("bundle", "download", str(lock), "-d", str(target), "-j", "2")
     assert result.exit_code == 0, result.output
     assert f"{target}: 3 downloaded, 0 already present, 3 plugins verified" in result.stdout
-    result = _run("bundle", "download", str(lock), "-d", str(target))
+    (target / "stale.jpi").write_bytes(b"old")
+    result = _run("bundle", "download", str(lock), "-d", str(target), "--prune")
     assert f"{target}: 0 downloaded, 3 already present" in result.stdout
+    assert not (target / "stale.jpi").exists()
 
 
 def test_yaml_plugin_list(catalogue: Catalogue, tmp_path: Path) -> None:

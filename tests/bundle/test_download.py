@@ -303,3 +303,28 @@ def test_incremental_build_is_fetched_from_the_incrementals_repository(
         ("workflow-step-api", version, expected_url),
         ("junit", "1.2", catalogue.document["plugins"]["junit"]["url"]),
     }
+
+
+def test_prune_removes_archives_the_lock_does_not_name(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    lock = _lock(catalogue)
+    target = tmp_path / "plugins"
+    target.mkdir()
+    (target / "stale.jpi").write_bytes(b"from an older lock")
+    (target / "README").write_text("not an archive")
+    download(lock, target)
+    assert (target / "stale.jpi").exists()
+    download(lock, target, prune=True)
+    assert sorted(p.name for p in target.iterdir()) == ["README"] + [f"{n}.jpi" for n in CLOSURE]
+
+
+def test_prune_does_nothing_when_the_download_fails(catalogue: Catalogue, tmp_path: Path) -> None:
+    lock = _lock(catalogue)
+    target = tmp_path / "plugins"
+    target.mkdir()
+    (target / "stale.jpi").write_bytes(b"old")
+    del catalogue.server.files[_path(catalogue, "junit")]
+    with pytest.raises(BundleError, match=r"HTTP 404"):
+        download(lock, target, prune=True)
+    assert [p.name for p in target.iterdir()] == ["stale.jpi"]
