@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jenkinsgen.errors import RenderError
+from jenkinsgen.render import auto_workers
 from jenkinsgen.render.model import Rendered
 
 MANIFEST = ".jenkinsgen-manifest"
@@ -163,6 +165,44 @@ def _write_file(path: str, data: bytes) -> None:
         os.close(fd)
 
 
+# The files being written, inherited by forked writers (so they are never pickled).
+_FORKED_FILES: list[tuple[str, bytes]] = []
+
+
+def _write_range(base: str, files: list[tuple[str, bytes]]) -> None:
+    made: set[str] = set()
+    for rel, data in files:
+        parent = rel.rpartition("/")[0]
+        if parent not in made:
+            os.makedirs(os.path.join(base, parent), exist_ok=True)
+            made.add(parent)
+        _write_file(os.path.join(base, rel), data)
+
+
+def _write_forked(base: str, start: int, end: int) -> None:
+    _write_range(base, _FORKED_FILES[start:end])
+
+
+def _write_files(base: str, files: list[tuple[str, bytes]], workers: int) -> None:
+    """Write ``files`` under ``base``, split over ``workers`` processes when above one."""
+    global _FORKED_FILES
+    if workers <= 1 or len(files) < 4 * workers:
+        _write_range(base, files)
+        return
+    size = -(-len(files) // workers)
+    _FORKED_FILES = files
+    try:
+        with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
+            pending = pool.starmap_async(
+                _write_forked,
+                [(base, start, start + size) for start in range(size, len(files), size)],
+            )
+            _write_range(base, files[:size])
+            pending.get()
+    finally:
+        _FORKED_FILES = []
+
+
 @dataclass(frozen=True)
 class WriteResult:
     """What a write did: the files written, and those of the previous render now gone."""
@@ -171,8 +211,12 @@ class WriteResult:
     removed: tuple[str, ...]
 
 
-def write_tree(rendered: Rendered, out: Path | str) -> WriteResult:
-    """Write ``rendered`` to ``out`` atomically, replacing a previous render (see module doc)."""
+def write_tree(rendered: Rendered, out: Path | str, workers: int | None = None) -> WriteResult:
+    """Write ``rendered`` to ``out`` atomically, replacing a previous render (see module doc).
+
+    ``workers`` > 1 writes the files from that many processes (None: as many as rendering
+    would use for that many jobs); the tree written is the same.
+    """
     out = Path(out).absolute()
     _check_replaceable(out)
     previous = _read_manifest(out) if out.is_dir() else None
@@ -183,14 +227,8 @@ def write_tree(rendered: Rendered, out: Path | str) -> WriteResult:
     except OSError as exc:
         raise RenderError(f"{out}: cannot create the output directory: {exc}") from exc
     try:
-        made: set[str] = set()
-        base = str(tmp)
-        for rel, data in files.items():
-            parent = rel.rpartition("/")[0]
-            if parent not in made:
-                os.makedirs(os.path.join(base, parent), exist_ok=True)
-                made.add(parent)
-            _write_file(os.path.join(base, rel), data)
+        n = auto_workers(len(files) // 2) if workers is None else workers
+        _write_files(str(tmp), list(files.items()), n)
         (tmp / MANIFEST).write_text(manifest_text(list(files), rendered.owner), encoding="utf-8")
         tmp.chmod(_dir_mode(out))
         _swap_in(tmp, out)
