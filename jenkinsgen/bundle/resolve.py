@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from jenkinsgen.bundle import manifest
+from jenkinsgen.bundle.download import fetch_bytes
 from jenkinsgen.bundle.lock import Lock, LockedPlugin
 from jenkinsgen.bundle.pluginlist import EXPERIMENTAL, LATEST, PluginRequest
 from jenkinsgen.bundle.updatecenter import Release, SecurityWarning, UpdateCenter
@@ -118,7 +119,10 @@ def _roots(
         release: Release | None
         if request.url:
             if fetch is None:
-                problems.append(f"{request.where}: {request.name}: URL sources need a fetcher")
+                problems.append(
+                    f"{request.where}: {request.name}: plugins given by URL cannot be resolved "
+                    f"offline"
+                )
                 continue
             try:
                 release = external_release(request, fetch)
@@ -172,10 +176,11 @@ def resolve(
     experimental: UpdateCenter | None = None,
     latest_dependencies: bool = False,
     strict: bool = False,
-    fetch: Fetcher | None = None,
+    fetch: Fetcher | None = fetch_bytes,
 ) -> Resolution:
     """Resolve ``requests`` against ``center`` for Jenkins ``jenkins_version``.
 
+    Plugins given by URL are fetched with ``fetch`` (None forbids them, for offline use).
     Raises BundleError listing every unknown plugin, conflict, too-new core requirement, and
     (with ``strict``) every security warning.
     """

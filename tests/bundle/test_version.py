@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jenkinsgen.bundle.version import Version, compare
 
@@ -58,3 +60,23 @@ def test_previous_version_is_older_for_every_real_plugin(uc_path: Path) -> None:
             assert Version(previous) < Version(entry["version"]), entry["name"]
             checked += 1
     assert checked > 1400
+
+
+_PART = st.one_of(
+    st.integers(0, 30).map(str),
+    st.sampled_from(["alpha", "beta", "rc", "SNAPSHOT", "sp", "ga", "final", "b", "abc", "v9f"]),
+)
+_VERSION = st.lists(st.tuples(_PART, st.sampled_from([".", "-", ""])), min_size=1, max_size=5).map(
+    lambda parts: "".join(p + sep for p, sep in parts).rstrip(".-") or "0"
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_VERSION, _VERSION, _VERSION)
+def test_ordering_is_a_total_preorder(a: str, b: str, c: str) -> None:
+    assert compare(a, b) == -compare(b, a)
+    assert compare(a, a) == 0
+    if compare(a, b) <= 0 and compare(b, c) <= 0:
+        assert compare(a, c) <= 0
+    if compare(a, b) == 0:
+        assert compare(a, c) == compare(b, c)
