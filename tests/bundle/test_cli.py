@@ -233,3 +233,41 @@ def test_progress_bar_only_on_a_terminal(catalogue: Catalogue, tmp_path: Path) -
     assert process.returncode == 0
     assert b"plugins  [" in drawn
     assert b"100%" in drawn
+
+
+def test_ctrl_c_during_download_leaves_dir_as_it_was(catalogue: Catalogue, tmp_path: Path) -> None:
+    """SIGINT while archives are in flight: exit 130, DIR untouched, no staging left."""
+    import signal
+    import time
+
+    plugins = tmp_path / "plugins.txt"
+    plugins.write_text("github-branch-source\n")
+    lock = tmp_path / "plugins.lock"
+    assert _run(*_resolve_args(plugins, catalogue.write(), lock)).exit_code == 0
+    target = tmp_path / "dir"
+    target.mkdir()
+    (target / "keep.jpi").write_bytes(b"previous bundle")
+    catalogue.server.delay = 1.0
+    process = subprocess.Popen(
+        _download_command(lock, target), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while catalogue.server.in_flight == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert catalogue.server.in_flight > 0
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130
+    assert stderr.decode().strip() == "error: interrupted"
+    assert [p.name for p in target.iterdir()] == ["keep.jpi"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "dir",
+        "plugins.lock",
+        "plugins.txt",
+        "update-center.json",
+    ]
