@@ -228,7 +228,7 @@ def load(path: str | Path) -> list[PluginRequest]:
     """Read a plugin list file; ``.yaml``/``.yml`` files are plugins.yaml, others plugins.txt."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise BundleError(f"{path}: cannot read plugin list: {exc.strerror}") from None
     except UnicodeDecodeError:

@@ -180,3 +180,12 @@ def test_yaml_group_id_with_version_builds_the_incrementals_url() -> None:
 def test_missing_file_is_a_bundle_error(tmp_path: Path) -> None:
     with pytest.raises(BundleError, match=r"cannot read plugin list"):
         pluginlist.load(tmp_path / "nope.txt")
+
+
+def test_byte_order_mark_and_crlf(tmp_path: Path) -> None:
+    path = tmp_path / "plugins.txt"
+    path.write_bytes(b"\xef\xbb\xbfgit\r\njunit:1.43\r\n")
+    assert [(r.name, r.version) for r in pluginlist.load(path)] == [
+        ("git", "latest"),
+        ("junit", "1.43"),
+    ]
