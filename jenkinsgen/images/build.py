@@ -9,7 +9,6 @@ from the Docker client's own config (``~/.docker/config.json``); they are never 
 
 from __future__ import annotations
 
-import importlib
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
@@ -19,6 +18,8 @@ from typing import Any
 
 import docker
 
+from jenkinsgen.bundle.download import download
+from jenkinsgen.bundle.lock import read_lock
 from jenkinsgen.errors import ImageError
 from jenkinsgen.images.context import ImageInputs, Kind, assemble_context
 
@@ -74,14 +75,9 @@ def plugins_from_bundle(bundle: Path, cache: Path) -> Path:
         return bundle
     if not bundle.is_file():
         raise ImageError(f"plugin bundle {bundle} does not exist")
-    try:
-        lock_mod = importlib.import_module("jenkinsgen.bundle.lock")
-        download_mod = importlib.import_module("jenkinsgen.bundle.download")
-    except ImportError as exc:
-        raise ImageError(f"cannot download {bundle}: the bundle downloader is missing") from exc
-    lock = lock_mod.read_lock(bundle)
+    lock = read_lock(bundle)
     cache.mkdir(parents=True, exist_ok=True)
-    download_mod.download(lock, cache)
+    download(lock, cache, prune=True)
     return cache
 
 

@@ -1,0 +1,53 @@
+"""`jenkinsgen image build controller --bundle plugins.lock --jobs OUT` end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from jenkinsgen.cli.main import cli
+from tests.dockerlib.fixtures import DockerCleanup
+from tests.images.bundlelock import write_file_lock
+from tests.images.helpers import wait_for_file
+
+pytestmark = pytest.mark.docker
+
+
+def test_cli_bakes_lock_casc_and_jobs(
+    docker_cleanup: DockerCleanup, standin_jenkins_image: str, tmp_path: Path
+) -> None:
+    lock = write_file_lock(tmp_path, {"mailer": "1.2", "configuration-as-code": "1971.v"})
+    out = tmp_path / "out"
+    (out / "jobs" / "delivery" / "jobs" / "seed").mkdir(parents=True)
+    (out / "jobs" / "delivery" / "config.xml").write_text("<folder/>")
+    (out / "jobs" / "delivery" / "jobs" / "seed" / "config.xml").write_text("<seed/>")
+    tag = docker_cleanup.name("jgtest-cli-controller")
+    docker_cleanup.images.append(tag)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "image", "build", "controller", "--tag", tag, "--base", standin_jenkins_image,
+            "--bundle", str(lock), "--jobs", str(out), "--admin-user", "ops",
+            "--admin-password-file", "/run/secrets/admin",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Step " in result.output  # streamed progress
+    home = tmp_path / "home"
+    home.mkdir(mode=0o755)
+    container = docker_cleanup.run(
+        tag, volumes={str(home): {"bind": "/var/jenkins_home", "mode": "rw"}}
+    )
+    wait_for_file(home / "standin-java.started", container)
+    assert sorted(p.name for p in (home / "plugins").iterdir()) == [
+        "configuration-as-code.jpi",
+        "mailer.jpi",
+    ]
+    assert (home / "jobs" / "delivery" / "jobs" / "seed" / "config.xml").read_text() == "<seed/>"
+    code, casc = container.exec_run(["cat", "/usr/share/jenkinsgen/casc.yaml"])
+    assert code == 0
+    users = yaml.safe_load(casc)["jenkins"]["securityRealm"]["local"]["users"]
+    assert users == [{"id": "ops", "password": "${readFile:/run/secrets/admin}"}]
