@@ -1,5 +1,208 @@
-"""Commands of this group (filled by its issue)."""
+"""``jenkinsgen diff`` and ``jenkinsgen apply``: sync a spec's rendered items to Jenkins.
+
+Credentials come from ``JENKINS_USER`` / ``JENKINS_API_TOKEN`` or a netrc-style file
+(``JENKINS_NETRC``, default ``~/.netrc``), never from the command line.
+"""
+
+from __future__ import annotations
+
+import sys
 
 import click
 
-COMMANDS: list[click.Command] = []
+from jenkinsgen.cli.common import emit_json, info, warn
+from jenkinsgen.errors import ApplyError
+from jenkinsgen.jenkins.auth import load_credentials
+from jenkinsgen.jenkins.client import JenkinsClient
+from jenkinsgen.render.model import Rendered
+from jenkinsgen.sync.apply import Outcome, apply_changes
+from jenkinsgen.sync.changes import ChangeSet, plan_changes
+from jenkinsgen.sync.progress import Progress
+from jenkinsgen.sync.report import apply_json, config_diff, diff_json, summary_line
+from jenkinsgen.sync.verify import find_drift
+
+_URL = click.option(
+    "--url",
+    envvar="JENKINS_URL",
+    required=True,
+    help="Jenkins controller URL (or JENKINS_URL).",
+)
+_OUTPUT = click.option(
+    "--output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one JSON document on stdout, for machines.",
+)
+_WORKERS = click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Requests in flight at once.",
+)
+_ADOPT = click.option(
+    "--adopt",
+    "adopt",
+    multiple=True,
+    metavar="NAME",
+    help="Take over this existing item (full name) though jenkinsgen does not manage it.",
+)
+_ADOPT_ALL = click.option(
+    "--adopt-all", is_flag=True, help="Take over every existing unmanaged item the spec names."
+)
+
+
+def _render(spec: str) -> Rendered:
+    from jenkinsgen.render import render_spec
+    from jenkinsgen.spec import load_spec
+
+    return render_spec(load_spec(spec))
+
+
+def _client(url: str) -> JenkinsClient:
+    return JenkinsClient(url, load_credentials(url))
+
+
+def _changes(
+    client: JenkinsClient,
+    rendered: Rendered,
+    adopt: tuple[str, ...],
+    adopt_all: bool,
+    verify: bool,
+    workers: int,
+) -> ChangeSet:
+    changes = plan_changes(rendered, client.list_items(), adopt, adopt_all)
+    if verify:
+        _drifted, unreadable = find_drift(client, changes, workers)
+        for change, exc in unreadable:
+            warn(f"{change.full_name}: cannot verify: {exc.detail}")
+    return changes
+
+
+@click.command()
+@click.argument("spec", type=click.Path(dir_okay=False))
+@_URL
+@click.option(
+    "--verify", is_flag=True, help="Also compare each live config.xml (finds hand edits)."
+)
+@_ADOPT
+@_ADOPT_ALL
+@_WORKERS
+@_OUTPUT
+@click.pass_context
+def diff(
+    ctx: click.Context,
+    spec: str,
+    url: str,
+    verify: bool,
+    adopt: tuple[str, ...],
+    adopt_all: bool,
+    workers: int,
+    output: str,
+) -> None:
+    """Show what apply would do to the controller at URL, item by item.
+
+    Updates come with a unified diff of config.xml (live → spec). Prune candidates are
+    listed whether or not apply would be given --prune. Nothing is written.
+
+    \b
+    Examples:
+      jenkinsgen diff jenkinsgen.yaml --url https://jenkins.example.com
+      jenkinsgen diff jenkinsgen.yaml --url http://127.0.0.1:8080 --verify --output json
+    """
+    rendered = _render(spec)
+    client = _client(url)
+    changes = _changes(client, rendered, adopt, adopt_all, verify, workers)
+    diffs: dict[str, str] = {}
+    for change in changes.with_action("update", "adopt", "drift"):
+        diffs[change.full_name] = config_diff(change, client.get_config(change.path))
+    if output == "json":
+        emit_json(diff_json(changes, diffs, client.url))
+        return
+    for change in changes.changes:
+        reason = f"  ({change.reason})" if change.reason else ""
+        click.echo(f"{change.action:>13}  {change.full_name}{reason}")
+        if change.full_name in diffs:
+            click.echo(diffs[change.full_name], nl=False)
+    counts = ", ".join(f"{n} {a}" for a, n in sorted(changes.counts().items()))
+    info(ctx, f"diff {changes.owner}: {counts or 'nothing'}")
+
+
+@click.command()
+@click.argument("spec", type=click.Path(dir_okay=False))
+@_URL
+@click.option("--prune", is_flag=True, help="Delete this spec's items that left the spec.")
+@click.option("--dry-run", is_flag=True, help="Decide and report, write nothing.")
+@click.option("--verify", is_flag=True, help="Compare each live config.xml; repair hand edits.")
+@_ADOPT
+@_ADOPT_ALL
+@_WORKERS
+@_OUTPUT
+@click.pass_context
+def apply(
+    ctx: click.Context,
+    spec: str,
+    url: str,
+    prune: bool,
+    dry_run: bool,
+    verify: bool,
+    adopt: tuple[str, ...],
+    adopt_all: bool,
+    workers: int,
+    output: str,
+) -> None:
+    """Create, update (and with --prune delete) SPEC's items on the controller at URL.
+
+    Unchanged items are recognised from the digest in their description, read for all
+    items in one query, so a repeated apply writes nothing. Items jenkinsgen does not manage
+    are never overwritten without --adopt, nor pruned.
+
+    \b
+    Examples:
+      JENKINS_USER=ci JENKINS_API_TOKEN=... jenkinsgen apply jenkinsgen.yaml \\
+          --url https://jenkins.example.com --prune
+      jenkinsgen apply jenkinsgen.yaml --url http://127.0.0.1:8080 --dry-run --verify
+    """
+    rendered = _render(spec)
+    client = _client(url)
+    try:
+        changes = _changes(client, rendered, adopt, adopt_all, verify, workers)
+    except KeyboardInterrupt:
+        ctx.exit(130)
+    todo = sum(
+        1
+        for c in changes.changes
+        if c.action in ("create", "update", "adopt", "drift") or (prune and c.action == "prune")
+    )
+    bar = Progress(
+        0 if dry_run else todo, "apply", sys.stderr, enabled=None if output == "text" else False
+    )
+
+    def progress(outcome: Outcome) -> None:
+        bar.advance(outcome.status == "done")
+
+    report = apply_changes(client, changes, workers, prune, dry_run, progress)
+    bar.close()
+    if output == "json":
+        emit_json(apply_json(report, client.url, client.requests_made))
+    else:
+        info(ctx, summary_line(report, client.requests_made))
+    if report.interrupted:
+        for o in report.failures:
+            click.echo(f"error: {o.error}", err=True)
+        click.echo("error: interrupted; every item is either old or new; run apply again", err=True)
+        ctx.exit(130)
+    if report.failures:
+        raise ApplyError("\n".join(_failure_line(o) for o in report.failures))
+
+
+def _failure_line(outcome: Outcome) -> str:
+    if outcome.change.action in ("conflict", "blocked"):
+        return f"{outcome.change.full_name}: {outcome.error}"
+    return outcome.error
+
+
+COMMANDS: list[click.Command] = [diff, apply]
+
+__all__ = ["COMMANDS"]

@@ -225,7 +225,8 @@ def _make_handler(double: JenkinsDouble) -> type[BaseHTTPRequestHandler]:
             if resp.content_type:
                 self.send_header("Content-Type", resp.content_type)
             for key, value in resp.headers.items():
-                self.send_header(key, value)
+                # Jetty writes header values as ISO-8859-1, other characters as "?"
+                self.send_header(key, value.encode("latin-1", "replace").decode("latin-1"))
             self.send_header("Content-Length", str(len(resp.body)))
             self.end_headers()
             if self.command != "HEAD":

@@ -1,0 +1,189 @@
+"""What apply would do: the spec's rendered items against the live items, decided statelessly.
+
+Every live item's description is read in one tree query; its marker (owner, digest) says
+whether it is ours and whether it is current. Nothing is cached locally, so a fresh machine
+decides exactly as a warm one.
+
+Safety rules (docs/sync.md):
+
+* an existing item without our marker is never overwritten unless adopted (``--adopt NAME``
+  or ``--adopt-all``); another spec's item only by ``--adopt NAME``; an existing plain folder
+  that is not ours is used as it is (``keep``);
+* prune candidates carry *this* spec's owner and are no longer in the spec; a folder is a
+  candidate only if everything inside it is one too (``prune-blocked`` otherwise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from jenkinsgen.jenkins.client import FOLDER_CLASS, LiveItem
+from jenkinsgen.render.digest import parse_marker
+from jenkinsgen.render.model import Rendered, RenderedItem
+
+Action = Literal[
+    "create",
+    "update",
+    "adopt",
+    "drift",
+    "unchanged",
+    "keep",
+    "conflict",
+    "blocked",
+    "prune",
+    "prune-blocked",
+]
+#: Actions that write to Jenkins (prune too, when asked for).
+WRITES: frozenset[str] = frozenset({"create", "update", "adopt", "drift"})
+#: Actions that make apply fail without writing.
+REFUSED: frozenset[str] = frozenset({"conflict", "blocked"})
+
+#: The class Jenkins gives each kind of rendered item.
+KIND_CLASSES = {
+    "folder": FOLDER_CLASS,
+    "pipeline": "org.jenkinsci.plugins.workflow.job.WorkflowJob",
+    "seed": "org.jenkinsci.plugins.workflow.job.WorkflowJob",
+    "multibranch": "org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject",
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One item and what happens to it."""
+
+    action: Action
+    path: tuple[str, ...]
+    kind: str
+    reason: str = ""
+    item: RenderedItem | None = None
+    live: LiveItem | None = None
+
+    @property
+    def full_name(self) -> str:
+        return "/".join(self.path)
+
+
+@dataclass
+class ChangeSet:
+    """Changes for every spec item (parents first), then prune candidates (deepest first)."""
+
+    owner: str
+    changes: list[Change] = field(default_factory=list)
+
+    def with_action(self, *actions: str) -> list[Change]:
+        return [c for c in self.changes if c.action in actions]
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for c in self.changes:
+            out[c.action] = out.get(c.action, 0) + 1
+        return out
+
+    def replace(self, change: Change) -> None:
+        """Put ``change`` in place of the change for the same path."""
+        for i, old in enumerate(self.changes):
+            if old.path == change.path:
+                self.changes[i] = change
+                return
+        self.changes.append(change)
+
+
+def plan_changes(
+    rendered: Rendered,
+    live: Iterable[LiveItem],
+    adopt: Iterable[str] = (),
+    adopt_all: bool = False,
+) -> ChangeSet:
+    """Compare ``rendered`` with the ``live`` items of one tree query."""
+    live_map = {item.path: item for item in live}
+    adopt_names = {name.strip("/") for name in adopt}
+    result = ChangeSet(rendered.owner)
+    unusable: dict[tuple[str, ...], str] = {}  # path → why children cannot go there
+    for item in rendered.items:
+        change = _decide(rendered, item, live_map.get(item.path), adopt_names, adopt_all)
+        parent = next((p for p in _ancestors(item.path) if p in unusable), None)
+        if parent is not None:
+            change = Change("blocked", item.path, item.kind, unusable[parent], item, change.live)
+        if change.action in ("conflict", "blocked") and item.kind == "folder":
+            unusable[item.path] = f"parent {'/'.join(item.path)} is not applied"
+        result.changes.append(change)
+    result.changes.extend(_prune_candidates(rendered, live_map))
+    return result
+
+
+def _decide(
+    rendered: Rendered,
+    item: RenderedItem,
+    live: LiveItem | None,
+    adopt: set[str],
+    adopt_all: bool,
+) -> Change:
+    if live is None:
+        return Change("create", item.path, item.kind, "", item)
+    expected = KIND_CLASSES.get(item.kind)
+    if expected and live.cls and live.cls != expected:
+        return Change(
+            "conflict",
+            item.path,
+            item.kind,
+            f"exists as {_short_class(live.cls)}; the spec wants a {item.kind} "
+            "(delete or rename it by hand)",
+            item,
+            live,
+        )
+    owner = item.owner or rendered.owner
+    marker = parse_marker(live.description)
+    if marker is not None and marker[0] == owner:
+        action: Action = "unchanged" if marker[1] == item.digest else "update"
+        return Change(action, item.path, item.kind, "", item, live)
+    name = item.full_name
+    if marker is None:
+        if name in adopt or adopt_all:
+            return Change("adopt", item.path, item.kind, "not managed by jenkinsgen", item, live)
+        if item.kind == "folder":
+            return Change("keep", item.path, item.kind, "existing folder not managed", item, live)
+        reason = "exists and is not managed by jenkinsgen (use --adopt to take it over)"
+        return Change("conflict", item.path, item.kind, reason, item, live)
+    if name in adopt:
+        return Change("adopt", item.path, item.kind, f"owned by {marker[0]}", item, live)
+    if item.kind == "folder":
+        return Change("keep", item.path, item.kind, f"folder owned by {marker[0]}", item, live)
+    reason = f"is managed by another spec (owner {marker[0]}); --adopt {name} takes it over"
+    return Change("conflict", item.path, item.kind, reason, item, live)
+
+
+def _prune_candidates(
+    rendered: Rendered, live_map: dict[tuple[str, ...], LiveItem]
+) -> list[Change]:
+    wanted = {item.path for item in rendered.items}
+    ours = {
+        path
+        for path, live in live_map.items()
+        if path not in wanted and (m := parse_marker(live.description)) and m[0] == rendered.owner
+    }
+    out: list[Change] = []
+    for path in sorted(ours, key=lambda p: (-len(p), p)):
+        live = live_map[path]
+        kind = "folder" if live.is_folder else _short_class(live.cls)
+        strangers = [
+            "/".join(p)
+            for p in live_map
+            if len(p) > len(path) and p[: len(path)] == path and p not in ours
+        ]
+        if strangers:
+            shown = ", ".join(sorted(strangers)[:3]) + (" ..." if len(strangers) > 3 else "")
+            reason = f"holds items this spec does not manage: {shown}"
+            out.append(Change("prune-blocked", path, kind, reason, None, live))
+        else:
+            out.append(Change("prune", path, kind, "no longer in the spec", None, live))
+    return out
+
+
+def _ancestors(path: tuple[str, ...]) -> list[tuple[str, ...]]:
+    return [path[:i] for i in range(1, len(path))]
+
+
+def _short_class(cls: str) -> str:
+    return cls.rsplit(".", 1)[-1] or "unknown"
