@@ -93,17 +93,17 @@ class _Resolver:
             raise BundleError(
                 f"unknown plugin {name} (required by {needed_by}): not in the update center"
             )
-        wanted = Version(floor)
+        newest = releases[-1]
         if self.latest_dependencies:
-            candidates = [releases[-1]] if releases[-1].key >= wanted else []
+            chosen = newest if newest.key >= Version(floor) else None
         else:
-            candidates = [r for r in releases if r.key >= wanted]
-        if not candidates:
+            chosen = self.center.lowest_at_least(name, floor)
+        if chosen is None:
             raise BundleError(
                 f"{needed_by} requires {name} >= {floor}, but the newest known "
-                f"release is {releases[-1].version}"
+                f"release is {newest.version}"
             )
-        return candidates[0]
+        return chosen
 
 
 def _roots(

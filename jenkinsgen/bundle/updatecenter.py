@@ -10,12 +10,14 @@ too, as the update center's test data ships it that way.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import io
 import json
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -50,8 +52,9 @@ class Release:
     dependencies: tuple[Dependency, ...] = ()
     source: str = "update-center"
 
-    @property
+    @cached_property
     def key(self) -> Version:
+        """The version, ordered as Jenkins orders versions."""
         return Version(self.version)
 
 
@@ -86,6 +89,9 @@ class UpdateCenter:
     _raw_versions: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     _versions: dict[str, dict[str, Release]] = field(default_factory=dict, repr=False)
     _sorted: dict[str, list[Release]] = field(default_factory=dict, repr=False)
+    _warnings_index: dict[tuple[str, str], list[SecurityWarning]] | None = field(
+        default=None, repr=False
+    )
 
     @property
     def release_count(self) -> int:
@@ -112,6 +118,9 @@ class UpdateCenter:
 
     def releases(self, name: str) -> list[Release]:
         """All known releases of ``name``, oldest first."""
+        return list(self._ordered(name))
+
+    def _ordered(self, name: str) -> list[Release]:
         cached = self._sorted.get(name)
         if cached is None:
             found = dict(self._older(name))
@@ -120,13 +129,22 @@ class UpdateCenter:
                 found[newest.version] = newest
             cached = sorted(found.values(), key=lambda r: r.key)
             self._sorted[name] = cached
-        return list(cached)
+        return cached
+
+    def lowest_at_least(self, name: str, version: str) -> Release | None:
+        """The oldest release of ``name`` that is at least ``version`` (None if none is)."""
+        ordered = self._ordered(name)
+        at = bisect.bisect_left(ordered, Version(version), key=lambda r: r.key)
+        return ordered[at] if at < len(ordered) else None
 
     def warnings_for(self, name: str, version: str, kind: str = "plugin") -> list[SecurityWarning]:
         """The advisories of ``name`` (a plugin, or ``core``) that match ``version``."""
-        return [
-            w for w in self.warnings if w.kind == kind and w.name == name and w.affects(version)
-        ]
+        if self._warnings_index is None:
+            index: dict[tuple[str, str], list[SecurityWarning]] = {}
+            for warning in self.warnings:
+                index.setdefault((warning.kind, warning.name), []).append(warning)
+            self._warnings_index = index
+        return [w for w in self._warnings_index.get((kind, name), []) if w.affects(version)]
 
 
 def read_source(source: str, timeout: float = 60.0) -> bytes:
