@@ -9,9 +9,10 @@ import click
 
 from jenkinsgen.bundle import pluginlist, updatecenter
 from jenkinsgen.bundle.download import download, fetch_bytes
-from jenkinsgen.bundle.lock import LockedPlugin, read_lock, write_lock
+from jenkinsgen.bundle.lock import LockedPlugin, dumps, loads, read_lock, write_lock
 from jenkinsgen.bundle.resolve import resolve
 from jenkinsgen.cli.common import info, warn
+from jenkinsgen.errors import BundleError
 
 
 @click.group("bundle")
@@ -72,6 +73,11 @@ def bundle() -> None:
     show_default=True,
     help="Lock file to write.",
 )
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 if the lock file differs from what resolving gives now.",
+)
 @click.pass_context
 def resolve_cmd(
     ctx: click.Context,
@@ -83,6 +89,7 @@ def resolve_cmd(
     latest_dependencies: bool,
     strict: bool,
     output: Path,
+    check: bool,
 ) -> None:
     """Resolve PLUGINS.txt|PLUGINS.yaml into a pinned, checksummed plugins.lock."""
     requests = pluginlist.load(plugin_list)
@@ -99,6 +106,10 @@ def resolve_cmd(
     )
     for line in result.warnings:
         warn(f"security: {line}")
+    if check:
+        _check_lock(output, dumps(result.lock))
+        info(ctx, f"{output}: up to date")
+        return
     write_lock(result.lock, output)
     direct = sum(1 for p in result.lock.plugins if p.direct)
     info(
@@ -106,6 +117,25 @@ def resolve_cmd(
         f"{output}: {len(result.lock.plugins)} plugins ({direct} requested, "
         f"{len(result.lock.plugins) - direct} dependencies) for Jenkins {jenkins_version}",
     )
+
+
+def _check_lock(path: Path, expected: str) -> None:
+    """Raise BundleError unless ``path`` holds exactly ``expected``."""
+    try:
+        current = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BundleError(f"{path}: cannot read lock: {exc.strerror}") from None
+    if current == expected:
+        return
+    old = {p.name: p.version for p in loads(current, str(path)).plugins}
+    new = {p.name: p.version for p in loads(expected, str(path)).plugins}
+    changes = [
+        f"{name} {old.get(name, '(none)')} -> {new.get(name, '(none)')}"
+        for name in sorted(old.keys() | new.keys())
+        if old.get(name) != new.get(name)
+    ]
+    detail = ": " + ", ".join(changes) if changes else " (same plugins, other details)"
+    raise BundleError(f"{path}: out of date{detail}")
 
 
 @bundle.command("download")

@@ -271,3 +271,19 @@ def test_ctrl_c_during_download_leaves_dir_as_it_was(catalogue: Catalogue, tmp_p
         "plugins.txt",
         "update-center.json",
     ]
+
+
+def test_check_reports_a_stale_lock(catalogue: Catalogue, tmp_path: Path) -> None:
+    plugins = tmp_path / "plugins.txt"
+    plugins.write_text("github-branch-source\n")
+    lock = tmp_path / "plugins.lock"
+    assert _run(*_resolve_args(plugins, catalogue.write(), lock)).exit_code == 0
+    before = lock.read_bytes()
+    result = _run(*_resolve_args(plugins, catalogue.write(), lock, "--check"))
+    assert result.exit_code == 0
+    assert f"{lock}: up to date" in result.stdout
+    plugins.write_text("github-branch-source\njunit\n")
+    result = _run(*_resolve_args(plugins, catalogue.write(), lock, "--check"))
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {lock}: out of date: junit (none) -> 1.2\n"
+    assert lock.read_bytes() == before
