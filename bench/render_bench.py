@@ -23,8 +23,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import platform
+import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -113,13 +116,20 @@ def jjb_yaml(names: list[str]) -> str:
     return "\n".join(out)
 
 
-def _timed(cmd: list[str], cwd: Path) -> float:
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (user + system, worker processes included) of ``cmd``."""
+    cpu = _cpu()
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd[:3])} failed:\n{proc.stderr[-3000:]}")
-    return elapsed
+    return elapsed, _cpu() - cpu
 
 
 def _fresh(path: Path) -> Path:
@@ -137,28 +147,59 @@ def check_equivalent(work: Path, out_jg: Path, out_jjb: Path, name: str) -> None
             raise SystemExit(f"JJB script for {name}-{env} differs from jenkinsgen's Jenkinsfile")
 
 
-def bench(n: int, runs: int, base: Path) -> dict[str, object]:
+def bench(n: int, runs: int, base: Path) -> dict[str, float]:
     work = base / f"n{n}"
     work.mkdir(parents=True, exist_ok=True)
     names = _names(n)
     (work / "spec.yaml").write_text(spec_text(names), encoding="utf-8")
     (work / "jobs.yaml").write_text(jjb_yaml(names), encoding="utf-8")
     jg_cmd = [str(BIN / "jenkinsgen"), "-q", "render", "spec.yaml", "-o", "out-jg"]
-    jjb_cmd = [str(BIN / "jenkins-jobs"), "--conf", "/dev/null", "-l", "error", "test",
-               "jobs.yaml", "-o", "out-jjb"]
+    jjb_cmd = [
+        str(BIN / "jenkins-jobs"),
+        "--conf",
+        "/dev/null",
+        "-l",
+        "error",
+        "test",
+        "jobs.yaml",
+        "-o",
+        "out-jjb",
+    ]
     jg_times, jjb_times = [], []
     for i in range(runs):
         _fresh(work / "out-jg")
         jg_times.append(_timed(jg_cmd, work))
         _fresh(work / "out-jjb")
         jjb_times.append(_timed(jjb_cmd, work))
-        print(f"  N={n} run {i + 1}: jenkinsgen {jg_times[-1]:.2f}s, JJB {jjb_times[-1]:.2f}s",
-              flush=True)
+        print(
+            f"  N={n} run {i + 1}: jenkinsgen {jg_times[-1][0]:.2f}s (cpu {jg_times[-1][1]:.2f}s),"
+            f" JJB {jjb_times[-1][0]:.2f}s (cpu {jjb_times[-1][1]:.2f}s),"
+            f" load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
     check_equivalent(work, work / "out-jg", work / "out-jjb", names[-1])
     jobs = 3 * n
-    jg, jjb = statistics.median(jg_times), statistics.median(jjb_times)
-    return {"n": n, "jobs": jobs, "jg": jg, "jjb": jjb, "runs": runs,
-            "jg_jps": jobs / jg, "jjb_jps": jobs / jjb, "ratio": jjb / jg}
+    jg = statistics.median(t[0] for t in jg_times)
+    jjb = statistics.median(t[0] for t in jjb_times)
+    jg_cpu = statistics.median(t[1] for t in jg_times)
+    jjb_cpu = statistics.median(t[1] for t in jjb_times)
+    return {
+        "n": n,
+        "jobs": jobs,
+        "jg": jg,
+        "jjb": jjb,
+        "runs": runs,
+        "jg_cpu": jg_cpu,
+        "jjb_cpu": jjb_cpu,
+        "jg_jps": jobs / jg,
+        "jjb_jps": jobs / jjb,
+        "ratio": jjb / jg,
+        "cpu_ratio": jjb_cpu / jg_cpu,
+    }
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(f"terminated by signal {signum}")  # so the work directories are removed
 
 
 def main() -> None:
@@ -168,7 +209,8 @@ def main() -> None:
     parser.add_argument("--disk-runs", type=int, default=1, help="runs on disk (0: skip)")
     args = parser.parse_args()
     sizes = args.n or [1000, 5000]
-    rows = []
+    rows: list[tuple[str, dict[str, float]]] = []
+    signal.signal(signal.SIGTERM, _terminate)
     shm = Path(tempfile.mkdtemp(prefix="jenkinsgen-bench-", dir="/dev/shm"))
     disk = ROOT / "bench" / "_work"
     try:
@@ -182,16 +224,25 @@ def main() -> None:
                 shutil.rmtree(disk / f"n{n}")
     finally:
         shutil.rmtree(shm, ignore_errors=True)
-    print(f"\n{dt.date.today()} {platform.python_implementation()} {platform.python_version()},"
-          f" {platform.machine()}")
-    print("| fs | services | jobs | runs | jenkinsgen s | JJB s | jenkinsgen jobs/s | JJB jobs/s"
-          " | ratio | jenkinsgen ms/job | JJB ms/job |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+        shutil.rmtree(disk, ignore_errors=True)
+    print(
+        f"\n{dt.date.today()} {platform.python_implementation()} {platform.python_version()},"
+        f" {platform.machine()}"
+    )
+    print(
+        f"cpus available: {len(os.sched_getaffinity(0))}, load average now {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        "| fs | services | jobs | runs | jenkinsgen s | JJB s | jenkinsgen jobs/s | JJB jobs/s"
+        " | ratio | jenkinsgen ms/job | JJB ms/job | jenkinsgen cpu s | JJB cpu s | cpu ratio |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for fs, r in rows:
         print(
             f"| {fs} | {r['n']} | {r['jobs']} | {r['runs']} | {r['jg']:.2f} | {r['jjb']:.2f}"
             f" | {r['jg_jps']:.0f} | {r['jjb_jps']:.0f} | {r['ratio']:.1f}x"
-            f" | {1000 * r['jg'] / r['jobs']:.3f} | {1000 * r['jjb'] / r['jobs']:.3f} |"  # type: ignore[operator]
+            f" | {1000 * r['jg'] / r['jobs']:.3f} | {1000 * r['jjb'] / r['jobs']:.3f}"
+            f" | {r['jg_cpu']:.2f} | {r['jjb_cpu']:.2f} | {r['cpu_ratio']:.1f}x |"
         )
 
 

@@ -158,9 +158,11 @@ def _write_file(path: str, data: bytes) -> None:
     """Create ``path`` with ``data`` (plain os calls: tens of thousands of files add up)."""
     fd = os.open(path, _CREATE, 0o666)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        written = os.write(fd, data)
+        if written < len(data):
+            view = memoryview(data)[written:]
+            while view:
+                view = view[os.write(fd, view) :]
     finally:
         os.close(fd)
 
@@ -169,14 +171,24 @@ def _write_file(path: str, data: bytes) -> None:
 _FORKED_FILES: list[tuple[str, bytes]] = []
 
 
+def _ensure_dir(base: str, rel: str, made: set[str]) -> None:
+    """Create ``base/rel`` and its missing parents (``made``: those known to exist)."""
+    if rel in made or not rel:
+        return
+    _ensure_dir(base, rel.rpartition("/")[0], made)
+    with contextlib.suppress(FileExistsError):  # another writer process may have made it
+        os.mkdir(os.path.join(base, rel))
+    made.add(rel)
+
+
 def _write_range(base: str, files: list[tuple[str, bytes]]) -> None:
     made: set[str] = set()
+    prefix = base + "/"
     for rel, data in files:
         parent = rel.rpartition("/")[0]
         if parent not in made:
-            os.makedirs(os.path.join(base, parent), exist_ok=True)
-            made.add(parent)
-        _write_file(os.path.join(base, rel), data)
+            _ensure_dir(base, parent, made)
+        _write_file(prefix + rel, data)
 
 
 def _write_forked(base: str, start: int, end: int) -> None:
