@@ -64,6 +64,7 @@ def mirror_url(url: str, mirror: str | None) -> str:
 
 
 def sha256_file(path: Path) -> str:
+    """The hex sha256 of a file, read in chunks."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(_CHUNK), b""):
@@ -144,7 +145,9 @@ class _Fetcher:
                     raise _Retryable(f"HTTP {response.status_code}")
                 if response.status_code != 200:
                     raise BundleError(f"{url}: HTTP {response.status_code} {response.reason}")
-                expected = response.headers.get("Content-Length")
+                # Content-Length counts encoded bytes; only compare when there is no encoding
+                encoded = response.headers.get("Content-Encoding", "identity") != "identity"
+                expected = None if encoded else response.headers.get("Content-Length")
                 received = 0
                 for chunk in response.iter_content(_CHUNK):
                     if self.cancel.is_set():
