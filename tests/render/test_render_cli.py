@@ -94,3 +94,24 @@ def test_help_has_examples() -> None:
     assert (
         code == 0 and "--check" in stdout and "jenkinsgen render jenkinsgen.yaml -o out" in stdout
     )
+
+
+def test_failed_render_leaves_previous_output(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(
+        "version: 1\nfolder: delivery\n"
+        "defaults: {registry: r.example.com/x, registry_credentials: push}\n"
+        "environments:\n  - {name: dev, branch: develop}\n"
+        "services:\n  - {name: a, repo: 'https://g.example.com/a.git', build: make}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert _run("render", str(good), "-o", str(out))[0] == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(good.read_text().replace("build: make", 'build: "make \\uffff"'))
+    code, stdout, stderr = _run("render", str(bad), "-o", str(out))
+    assert code == 1 and stdout == ""
+    assert stderr.startswith("error: delivery/a/dev: Jenkinsfile: U+FFFF cannot appear")
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml", "good.yaml", "out"]
