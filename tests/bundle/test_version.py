@@ -32,6 +32,11 @@ from jenkinsgen.bundle.version import Version, compare
         ("59", "60.b1ee6375b940"),
         ("1.0b2", "1.0"),
         ("1.4.4", "1.4.4b"),
+        # "build number . v + commit hash" versions of today's plugins
+        ("1429.v09b_044a_c93de", "1430.v1f2e3d4c5b6a"),
+        ("2.6", "581.v0c46fa_697ffd"),
+        ("3600.v144b_cd192ca_a_", "3601.vaaaaaaaaaaaa"),
+        ("1.0.1", "1.0.1.v20200101"),
     ],
 )
 def test_ordering(older: str, newer: str) -> None:
