@@ -26,6 +26,7 @@ _MARKER = re.compile(
     "^" + re.escape(MARKER_PREFIX) + r"; owner=(?P<owner>[A-Za-z0-9._/-]+); "
     r"sha256=(?P<digest>[0-9a-f]{64})$"
 )
+_BLANK = BLANK_DIGEST.encode()
 _CLOSE = b"</description>"
 _FIELD = b"sha256="
 
@@ -74,7 +75,13 @@ def _hash(config_xml: bytes, start: int, jenkinsfile: str | None) -> str:
 def seal(config_xml: bytes, jenkinsfile: str | None) -> tuple[bytes, str]:
     """Fill the blank digest of ``config_xml``; returns the final bytes and the digest."""
     start = _digest_slot(config_xml)
-    digest = _hash(config_xml, start, jenkinsfile)
+    if config_xml[start : start + 64] != _BLANK:
+        raise RenderError("config.xml to seal must carry the blank digest")
+    h = hashlib.sha256(config_xml)
+    h.update(b"\0")
+    if jenkinsfile is not None:
+        h.update(jenkinsfile.encode("utf-8"))
+    digest = h.hexdigest()
     return config_xml[:start] + digest.encode() + config_xml[start + 64 :], digest
 
 

@@ -7,20 +7,32 @@ so posting this file to an existing folder never touches its jobs.
 
 from __future__ import annotations
 
+import copy
+from functools import cache
+
 from lxml import etree
 
 from jenkinsgen.render.xml_build import FOLDER_PLUGIN, sub
 from jenkinsgen.render.xml_text import serialize, xml_text
 
 FOLDER_CLASS = "com.cloudbees.hudson.plugins.folder.Folder"
+_DESCRIPTION = 1
+
+
+@cache
+def _skeleton() -> etree._Element:
+    root = etree.Element(FOLDER_CLASS, plugin=FOLDER_PLUGIN)
+    sub(root, "actions")
+    sub(root, "description")
+    sub(root, "properties")
+    sub(root, "healthMetrics")
+    sub(root, "icon", **{"class": "com.cloudbees.hudson.plugins.folder.icons.StockFolderIcon"})
+    assert root[_DESCRIPTION].tag == "description"
+    return root
 
 
 def folder_xml(description: str, where: str) -> bytes:
     """The folder's config.xml; ``description`` already ends with the marker line."""
-    root = etree.Element(FOLDER_CLASS, plugin=FOLDER_PLUGIN)
-    sub(root, "actions")
-    sub(root, "description", xml_text(description, f"{where}: description"))
-    sub(root, "properties")
-    sub(root, "healthMetrics")
-    sub(root, "icon", **{"class": "com.cloudbees.hudson.plugins.folder.icons.StockFolderIcon"})
+    root = copy.deepcopy(_skeleton())
+    root[_DESCRIPTION].text = xml_text(description, f"{where}: description")
     return serialize(root)
