@@ -48,9 +48,33 @@ def reserialise(config_xml: bytes) -> tuple[bytes, str, str]:
         raise BadConfig(f"Unable to read config.xml: unknown element {tag!r}")
     desc_el = root.find("description")
     description = (desc_el.text or "") if desc_el is not None else ""
-    body = etree.tostring(root, pretty_print=True, encoding="unicode")
-    stored = ("<?xml version='1.1' encoding='UTF-8'?>\n" + body).encode("utf-8")
-    return stored, cls, description
+    out: list[str] = ["<?xml version='1.1' encoding='UTF-8'?>\n"]
+    _write(root, 0, out)
+    return "".join(out).encode("utf-8"), cls, description
+
+
+def _write(el: etree._Element, level: int, out: list[str]) -> None:
+    """XStream's PrettyPrintWriter: two-space indent, ``<x/>`` when empty, and text with
+    quotes and apostrophes escaped as entities (``&quot;`` ``&apos;``)."""
+    pad = "  " * level
+    attrs = "".join(f' {k}="{_escape(v, attr=True)}"' for k, v in el.attrib.items())
+    children = [c for c in el if isinstance(c.tag, str)]
+    text = el.text or ""
+    if not children and not text:
+        out.append(f"{pad}<{el.tag}{attrs}/>\n")
+    elif not children:
+        out.append(f"{pad}<{el.tag}{attrs}>{_escape(text)}</{el.tag}>\n")
+    else:
+        out.append(f"{pad}<{el.tag}{attrs}>\n")
+        for child in children:
+            _write(child, level + 1, out)
+        out.append(f"{pad}</{el.tag}>\n")
+
+
+def _escape(text: str, attr: bool = False) -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace('"', "&quot;").replace("\r", "&#xd;")
+    return text if attr else text.replace("'", "&apos;")
 
 
 def _as_xml10(data: bytes) -> bytes:

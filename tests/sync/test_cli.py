@@ -1,0 +1,206 @@
+"""``jenkinsgen diff`` and ``jenkinsgen apply`` as users run them (subprocesses, real CLI)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from jenkinsgen.render import render_spec
+from jenkinsgen.spec import load_spec
+from jenkinsgen.sync.canonical import same_config
+from jenkinsgen.sync.progress import Progress
+from tests.jenkins_double import JenkinsDouble
+from tests.sync.helpers import freestyle, spec_text
+
+TOKEN = "tok-9f8e7d6c5b4a"
+
+
+def _spec(tmp_path: Path, name: str = "jenkinsgen.yaml", **kwargs: object) -> Path:
+    path = tmp_path / name
+    path.write_text(spec_text(**kwargs))  # type: ignore[arg-type]
+    return path
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("JENKINS_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "jenkinsgen.cli.main", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+    )
+
+
+def test_apply_then_diff(jenkins_double: JenkinsDouble, tmp_path: Path) -> None:
+    spec = _spec(tmp_path, services=2)
+    url = jenkins_double.url
+    first = _run("apply", str(spec), "--url", url)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("apply delivery: 7 created (")
+    assert "Traceback" not in first.stderr
+    changed = _spec(tmp_path, "v2.yaml", services=3, build="make all")
+    out = _run("diff", str(changed), "--url", url)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert "       create  delivery/s2" in lines
+    assert "       update  delivery/s0/dev" in lines
+    assert "    unchanged  delivery/s0" in lines
+    assert "--- live/delivery/s0/dev/config.xml" in lines
+    assert any(line.startswith("+") and "make all" in line for line in lines)
+    data = json.loads(_run("diff", str(changed), "--url", url, "--output", "json").stdout)
+    by_name = {i["name"]: i for i in data["items"]}
+    assert by_name["delivery/s2/dev"]["action"] == "create"
+    assert "make all" in by_name["delivery/s0/prod"]["diff"]
+    small = _spec(tmp_path, "small.yaml", services=1)
+    data = json.loads(_run("diff", str(small), "--url", url, "--output", "json").stdout)
+    assert {i["name"] for i in data["items"] if i["action"] == "prune"} == {
+        "delivery/s1",
+        "delivery/s1/dev",
+        "delivery/s1/prod",
+    }
+    assert jenkins_double.counters.count("DELETE") == 0
+
+
+def test_apply_json_and_failure_exit(jenkins_double: JenkinsDouble, tmp_path: Path) -> None:
+    spec = _spec(tmp_path, services=2)
+    jenkins_double.faults.fail_for(["delivery/s1/prod"], 500)
+    out = _run("apply", str(spec), "--url", jenkins_double.url, "--output", "json")
+    assert out.returncode == 1
+    data = json.loads(out.stdout)
+    assert data["ok"] is False
+    [failed] = [i for i in data["items"] if i["status"] == "failed"]
+    assert failed["name"] == "delivery/s1/prod" and "HTTP 500" in failed["error"]
+    assert "error: delivery/s1/prod: create failed: HTTP 500" in out.stderr
+    assert "Traceback" not in out.stderr
+    jenkins_double.faults.clear()
+    again = _run("apply", str(spec), "--url", jenkins_double.url)
+    assert again.returncode == 0 and "1 created, 6 unchanged" in again.stdout
+
+
+def test_conflict_message_names_the_item(jenkins_double: JenkinsDouble, tmp_path: Path) -> None:
+    jenkins_double.put_item("delivery", freestyle())
+    out = _run("apply", str(_spec(tmp_path, services=1)), "--url", jenkins_double.url)
+    assert out.returncode == 1
+    assert "error: delivery: exists as FreeStyleProject; the spec wants a folder" in out.stderr
+    assert "error: delivery/s0: parent delivery is not applied" in out.stderr
+
+
+def test_secrets_never_in_output(secured_jenkins_double: JenkinsDouble, tmp_path: Path) -> None:
+    spec = _spec(tmp_path, services=1)
+    env = {"JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
+    ok = _run("-v", "apply", str(spec), "--url", secured_jenkins_double.url, "--verify", env=env)
+    assert ok.returncode == 0, ok.stderr
+    bad = {"JENKINS_USER": "admin", "JENKINS_API_TOKEN": TOKEN}
+    out = _run("-v", "apply", str(spec), "--url", secured_jenkins_double.url, env=bad)
+    assert out.returncode == 1 and "HTTP 401" in out.stderr
+    for result in (ok, out):
+        assert "admin-token" not in result.stdout + result.stderr
+        assert TOKEN not in result.stdout + result.stderr
+
+
+def test_netrc_credentials(secured_jenkins_double: JenkinsDouble, tmp_path: Path) -> None:
+    rc = tmp_path / "netrc"
+    rc.write_text("machine 127.0.0.1 login admin password admin-token\n")
+    rc.chmod(0o600)
+    spec = _spec(tmp_path, services=1)
+    out = _run(
+        "apply", str(spec), "--url", secured_jenkins_double.url, env={"JENKINS_NETRC": str(rc)}
+    )
+    assert out.returncode == 0, out.stderr
+    anonymous = _run(
+        "apply",
+        str(spec),
+        "--url",
+        secured_jenkins_double.url,
+        env={"HOME": str(tmp_path / "nohome")},
+    )
+    assert anonymous.returncode == 1 and "HTTP 403" in anonymous.stderr
+
+
+def test_bad_spec_is_one_located_error(jenkins_double: JenkinsDouble, tmp_path: Path) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("version: 1\nfolder: x\nbogus: 1\n")
+    out = _run("apply", str(spec), "--url", jenkins_double.url)
+    assert out.returncode == 1 and "bad.yaml:" in out.stderr and "Traceback" not in out.stderr
+    assert jenkins_double.counters.total == 0
+
+
+def test_progress_bar_only_on_a_terminal() -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty, pipe = Tty(), io.StringIO()
+    for stream in (tty, pipe):
+        bar = Progress(4, "apply", stream)
+        bar.advance(True)
+        bar.advance(False)
+        bar.close()
+    assert "\rapply [" in tty.getvalue() and "2/4  failed 1" in tty.getvalue()
+    assert pipe.getvalue() == ""
+
+
+def test_sigint_mid_apply_leaves_every_job_old_or_new(
+    jenkins_double: JenkinsDouble, tmp_path: Path
+) -> None:
+    old = _spec(tmp_path, "old.yaml", services=6)
+    assert _run("apply", str(old), "--url", jenkins_double.url).returncode == 0
+    new = _spec(tmp_path, "new.yaml", services=6, build="make everything")
+    old_items = {i.full_name: i for i in render_spec(load_spec(old)).items}
+    new_items = {i.full_name: i for i in render_spec(load_spec(new)).items}
+    jenkins_double.counters.reset()
+    jenkins_double.faults.latency = 0.15
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JENKINS_")}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jenkinsgen.cli.main",
+            "apply",
+            str(new),
+            "--url",
+            jenkins_double.url,
+            "--workers",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while jenkins_double.counters.count("POST", "config.xml") < 3:
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stdout + stderr and "Traceback" not in stderr
+    assert "skipped" in stdout
+    updated = jenkins_double.counters.count("POST", "config.xml")
+    assert 3 <= updated < 12
+    olds = news = 0
+    for name, item in new_items.items():
+        live = jenkins_double.config(name)
+        if same_config(live, item.config_xml):
+            news += 1
+        else:
+            assert same_config(live, old_items[name].config_xml), name
+            olds += 1
+    assert news >= 3 and olds > 0
+    jenkins_double.faults.latency = 0
+    rerun = _run("apply", str(new), "--url", jenkins_double.url)
+    assert rerun.returncode == 0 and f"{olds} updated" in rerun.stdout

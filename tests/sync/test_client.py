@@ -1,0 +1,127 @@
+"""The client: one request per write, Jenkins' X-Error carried, retries bounded, auth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jenkinsgen.errors import JenkinsError
+from jenkinsgen.jenkins.auth import load_credentials
+from jenkinsgen.jenkins.client import JenkinsClient, JenkinsRequestError, RetryPolicy
+from tests.jenkins_double import JenkinsDouble
+from tests.sync.helpers import FOLDER_XML, client_for, freestyle
+
+
+def test_each_write_is_one_request(jenkins_double: JenkinsDouble) -> None:
+    client = client_for(jenkins_double.url)
+    client.prime()
+    jenkins_double.counters.reset()
+    client.create(("f",), FOLDER_XML)
+    client.create(("f", "j"), freestyle())
+    client.update(("f", "j"), freestyle("new"))
+    client.delete(("f", "j"))
+    assert jenkins_double.counters.by_kind == {
+        ("POST", "createItem"): 2,
+        ("POST", "config.xml"): 1,
+        ("DELETE", "item"): 1,
+    }
+    assert [i.full_name for i in client.list_items()] == ["f"]
+
+
+def test_conflict_carries_x_error_and_item_name(jenkins_double: JenkinsDouble) -> None:
+    client = client_for(jenkins_double.url)
+    client.create(("j",), freestyle())
+    with pytest.raises(JenkinsRequestError) as info:
+        client.create(("j",), freestyle())
+    err = info.value
+    assert (err.item, err.status) == ("j", 400)
+    assert "A job already exists with the name ?j?" in str(err) and str(err).startswith("j: ")
+    with pytest.raises(JenkinsRequestError, match=r"^x/j: create failed: HTTP 404"):
+        client.create(("x", "j"), freestyle())
+
+
+def test_5xx_is_retried_then_succeeds(jenkins_double: JenkinsDouble) -> None:
+    client = client_for(jenkins_double.url)
+    client.prime()
+    jenkins_double.faults.fail_next_requests(2, 503)
+    client.create(("j",), freestyle())
+    assert jenkins_double.item("j") is not None
+    assert jenkins_double.counters.count("POST", "createItem") == 3
+
+
+def test_retries_are_bounded(jenkins_double: JenkinsDouble) -> None:
+    client = JenkinsClient(jenkins_double.url, retry=RetryPolicy(3, 0.001, 0.002))
+    client.prime()
+    jenkins_double.faults.fail_for(["j"], 500)
+    with pytest.raises(JenkinsRequestError, match="HTTP 500") as info:
+        client.create(("j",), freestyle())
+    assert info.value.retryable
+    assert jenkins_double.counters.count("POST", "createItem") == 3
+
+
+def test_dropped_connection_is_retried(jenkins_double: JenkinsDouble) -> None:
+    client = client_for(jenkins_double.url)
+    client.prime()
+    jenkins_double.faults.drop_next_requests(1)
+    client.create(("j",), freestyle())
+    assert jenkins_double.item("j") is not None
+
+
+def test_create_whose_answer_was_lost_becomes_an_update(jenkins_double: JenkinsDouble) -> None:
+    """The first createItem lands but its answer is a 502 (a proxy timing out): the retry
+    finds the item and updates it instead of failing with 'already exists'."""
+    client = client_for(jenkins_double.url)
+    client.prime()
+    jenkins_double.put_item("j", freestyle("v1"))  # as if the first attempt had landed
+    jenkins_double.counters.reset()
+    jenkins_double.faults.fail_next_requests(1, 502)
+    client.create(("j",), freestyle("v2"))
+    assert jenkins_double.item("j").description == "v2"  # type: ignore[union-attr]
+    assert [m for m, _p, _s in jenkins_double.counters.log] == ["POST", "POST", "POST"]
+
+
+def test_unreachable_controller_is_one_clear_error() -> None:
+    with JenkinsDouble() as d:
+        url = d.url
+    client = JenkinsClient(url, retry=RetryPolicy(2, 0.001, 0.001))
+    with pytest.raises(JenkinsRequestError, match=r"list items failed: cannot connect to http"):
+        client.list_items()
+
+
+def test_token_auth_without_crumbs_and_wrong_token(secured_jenkins_double: JenkinsDouble) -> None:
+    env = {"JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
+    creds = load_credentials(secured_jenkins_double.url, env)
+    assert creds is not None and "admin-token" not in repr(creds)
+    client = client_for(secured_jenkins_double.url, credentials=creds)
+    client.create(("j",), freestyle())
+    bad = load_credentials(secured_jenkins_double.url, {**env, "JENKINS_API_TOKEN": "nope"})
+    with pytest.raises(JenkinsRequestError, match="HTTP 401: authentication failed") as info:
+        client_for(secured_jenkins_double.url, credentials=bad).list_items()
+    assert "nope" not in str(info.value)
+
+
+def test_password_auth_uses_session_bound_crumbs(secured_jenkins_double: JenkinsDouble) -> None:
+    env = {"JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-pw"}
+    client = client_for(secured_jenkins_double.url, credentials=load_credentials("x", env))
+    client.create(("j",), freestyle())
+    client.update(("j",), freestyle("v2"))
+    assert secured_jenkins_double.counters.count("GET", "crumbIssuer") == 1
+
+
+def test_credentials_sources(tmp_path: Path) -> None:
+    assert load_credentials("http://h", {"HOME": str(tmp_path)}) is None
+    with pytest.raises(JenkinsError, match="JENKINS_USER is set but JENKINS_API_TOKEN is not"):
+        load_credentials("http://h", {"JENKINS_USER": "u"})
+    rc = tmp_path / "netrc"
+    rc.write_text("machine jenkins.example.com login ci password s3cret-token\n")
+    rc.chmod(0o600)
+    creds = load_credentials("https://jenkins.example.com/", {"JENKINS_NETRC": str(rc)})
+    assert creds is not None and (creds.user, creds.token) == ("ci", "s3cret-token")
+    assert load_credentials("https://other.example.com/", {"JENKINS_NETRC": str(rc)}) is None
+    rc.write_text("machine jenkins.example.com login ci password s3cret-token bogus\n")
+    with pytest.raises(JenkinsError) as info:
+        load_credentials("https://jenkins.example.com/", {"JENKINS_NETRC": str(rc)})
+    assert "s3cret" not in str(info.value) and str(rc) in str(info.value)
+    with pytest.raises(JenkinsError, match="credentials file not found"):
+        load_credentials("http://h", {"JENKINS_NETRC": str(tmp_path / "missing")})
