@@ -8,7 +8,10 @@ config.xml must be well-formed, embed its Jenkinsfile verbatim and carry a corre
 from __future__ import annotations
 
 import difflib
+import json
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -22,6 +25,7 @@ from tests.render.groovy_ast import GroovyParser
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 CASES = sorted(p.parent.name for p in GOLDEN.glob("*/spec.yaml"))
+DEFAULT_JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -97,3 +101,34 @@ def test_golden_contents_are_valid(case: str, groovy: GroovyParser) -> None:
             summary = groovy.parse(data.decode("utf-8"))
             assert summary.ok, f"{case}/{rel}: {summary.errors}"
             assert "pipeline" in summary.call_names(), rel
+
+
+def test_jenkins_xml_parser_reads_every_golden_config(tmp_path: Path) -> None:
+    """The JDK StAX parser (what Jenkins reads config.xml with) accepts every golden file and
+    sees each pipeline's script exactly as the Jenkinsfile beside it."""
+    groovy = shutil.which("groovy")
+    if groovy is None:
+        pytest.fail("groovy not found on PATH (Debian package 'groovy'; .ci/run installs it)")
+    configs = sorted(str(p) for p in GOLDEN.glob("*/expected/**/config.xml"))
+    result = tmp_path / "read.json"
+    env = {**os.environ, "JAVA_HOME": os.environ.get("JAVA_HOME", DEFAULT_JAVA_HOME)}
+    proc = subprocess.run(
+        [groovy, str(Path(__file__).with_name("stax_read.groovy")), str(result), *configs],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    read = json.loads(result.read_text(encoding="utf-8"))
+    assert sorted(read) == configs
+    scripts = 0
+    for path, texts in read.items():
+        jenkinsfile = Path(path).with_name("Jenkinsfile")
+        script = texts.get("flow-definition/definition/script")
+        if script is not None:
+            assert script == jenkinsfile.read_text(encoding="utf-8"), path
+            scripts += 1
+        assert any(k.endswith("/description") for k in texts), path
+    assert scripts >= 8
