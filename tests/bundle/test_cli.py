@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from jenkinsgen.cli.main import cli
-from tests.bundle.conftest import Catalogue
+from tests.bundle.archives import Catalogue
 
 
 def _run(*args: str) -> Result:

@@ -16,7 +16,7 @@ from jenkinsgen.bundle.lock import Lock, LockedPlugin, read_lock, write_lock
 from jenkinsgen.bundle.manifest import MANIFEST_PATH
 from jenkinsgen.bundle.resolve import resolve
 from jenkinsgen.errors import BundleError
-from tests.bundle.conftest import Catalogue, b64sha256, make_hpi, manifest_text
+from tests.bundle.archives import Catalogue, b64sha256, make_hpi, manifest_text
 
 REQUESTS = "github-branch-source\njunit\n"
 CLOSURE = ["credentials", "github-branch-source", "junit", "ssh-credentials"]

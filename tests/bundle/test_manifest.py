@@ -9,7 +9,7 @@ import pytest
 from jenkinsgen.bundle import manifest
 from jenkinsgen.bundle.updatecenter import Dependency
 from jenkinsgen.errors import BundleError
-from tests.bundle.conftest import make_hpi, manifest_text
+from tests.bundle.archives import make_hpi, manifest_text
 
 
 def _real(shared_data: Path, name: str) -> str:

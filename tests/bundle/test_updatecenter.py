@@ -11,7 +11,7 @@ import pytest
 from jenkinsgen.bundle import updatecenter
 from jenkinsgen.bundle.updatecenter import UpdateCenter
 from jenkinsgen.errors import BundleError
-from tests.bundle.conftest import PluginServer
+from tests.bundle.archives import PluginServer
 
 
 def test_real_update_center(real_center: UpdateCenter) -> None:
