@@ -27,6 +27,7 @@ import requests
 
 from jenkinsgen.bundle import manifest
 from jenkinsgen.bundle.lock import Lock, LockedPlugin
+from jenkinsgen.bundle.updatecenter import redact, scrub
 from jenkinsgen.errors import BundleError
 
 log = logging.getLogger("jenkinsgen.bundle")
@@ -135,16 +136,18 @@ class _Fetcher:
                 with open(url2pathname(parts.path), "rb") as source:
                     shutil.copyfileobj(source, out, _CHUNK)
             except OSError as exc:
-                raise BundleError(f"{url}: {exc.strerror}") from None
+                raise BundleError(f"{redact(url)}: {exc.strerror}") from None
             return
         if parts.scheme not in ("http", "https"):
-            raise BundleError(f"{url}: unsupported URL scheme {parts.scheme!r}")
+            raise BundleError(f"{redact(url)}: unsupported URL scheme {parts.scheme!r}")
         try:
             with self._session().get(url, stream=True, timeout=self.timeout) as response:
                 if response.status_code in _RETRY_STATUS:
                     raise _Retryable(f"HTTP {response.status_code}")
                 if response.status_code != 200:
-                    raise BundleError(f"{url}: HTTP {response.status_code} {response.reason}")
+                    raise BundleError(
+                        f"{redact(url)}: HTTP {response.status_code} {response.reason}"
+                    )
                 # Content-Length counts encoded bytes; only compare when there is no encoding
                 encoded = response.headers.get("Content-Encoding", "identity") != "identity"
                 expected = None if encoded else response.headers.get("Content-Length")
@@ -157,7 +160,7 @@ class _Fetcher:
                 if expected is not None and expected.isdigit() and received != int(expected):
                     raise _Retryable(f"truncated: got {received} of {expected} bytes")
         except requests.RequestException as exc:
-            raise _Retryable(f"{type(exc).__name__}: {exc}") from None
+            raise _Retryable(f"{type(exc).__name__}: {scrub(str(exc), url)}") from None
 
     def fetch(self, url: str, out: BinaryIO) -> None:
         """Write ``url``'s body to ``out``, retrying transient failures."""
@@ -169,9 +172,11 @@ class _Fetcher:
                 return
             except _Retryable as exc:
                 if attempt == self.retries:
-                    raise BundleError(f"{url}: {exc} (after {attempt + 1} attempts)") from None
+                    raise BundleError(
+                        f"{redact(url)}: {exc} (after {attempt + 1} attempts)"
+                    ) from None
                 delay = min(self.backoff * (2**attempt), 30.0)
-                log.debug("%s: %s; retrying in %.1fs", url, exc, delay)
+                log.debug("%s: %s; retrying in %.1fs", redact(url), exc, delay)
                 if self.cancel.wait(delay):
                     raise _Cancelled from None
 
@@ -202,7 +207,7 @@ def _download_one(fetcher: _Fetcher, plugin: LockedPlugin, url: str, staging: Pa
     try:
         verify(target, plugin)
     except BundleError as exc:
-        raise BundleError(f"{exc} (from {url})") from None
+        raise BundleError(f"{exc} (from {redact(url)})") from None
     return target
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 from urllib.request import url2pathname
 
 import requests
@@ -147,21 +147,52 @@ class UpdateCenter:
         return [w for w in self._warnings_index.get((kind, name), []) if w.affects(version)]
 
 
+def redact(url: str) -> str:
+    """``url`` fit for messages and files: no ``user:password@`` and no query string.
+
+    Credentials for a private update center or mirror belong in ``~/.netrc`` (which requests
+    reads); if they are in the URL anyway, they must not reach the lock, a log or an error.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not (
+        parts.username or parts.password or parts.query
+    ):
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    netloc = f"***@{host}" if parts.username or parts.password else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "***" if parts.query else "", ""))
+
+
+def scrub(text: str, url: str) -> str:
+    """``text`` (e.g. an exception message) with ``url``'s credentials and query removed."""
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        userinfo = parts.netloc.rsplit("@", 1)[0]
+        text = text.replace(f"{userinfo}@", "***@")
+    if parts.query:
+        text = text.replace(parts.query, "***")
+    return text
+
+
 def read_source(source: str, timeout: float = 60.0) -> bytes:
     """The bytes of a local path, a ``file:`` URL or an ``http(s):`` URL."""
     scheme = urlsplit(source).scheme
+    label = redact(source)
     if scheme in ("http", "https"):
         try:
             response = requests.get(source, timeout=timeout)
-            response.raise_for_status()
         except requests.RequestException as exc:
-            raise BundleError(f"{source}: cannot download: {exc}") from None
+            raise BundleError(f"{label}: cannot download: {scrub(str(exc), source)}") from None
+        if response.status_code != 200:
+            raise BundleError(f"{label}: cannot download: HTTP {response.status_code}")
         return response.content
     path = Path(url2pathname(urlsplit(source).path)) if scheme == "file" else Path(source)
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise BundleError(f"{source}: cannot read: {exc.strerror}") from None
+        raise BundleError(f"{label}: cannot read: {exc.strerror}") from None
 
 
 def _json_document(data: bytes, source: str) -> dict[str, Any]:
@@ -260,7 +291,7 @@ def add_plugin_versions(center: UpdateCenter, data: bytes, source: str) -> None:
 
 def load(update_center: str, plugin_versions: str | None = None) -> UpdateCenter:
     """Read the update center (and optionally plugin-versions) from paths or URLs."""
-    center = parse_update_center(read_source(update_center), update_center)
+    center = parse_update_center(read_source(update_center), redact(update_center))
     if plugin_versions:
-        add_plugin_versions(center, read_source(plugin_versions), plugin_versions)
+        add_plugin_versions(center, read_source(plugin_versions), redact(plugin_versions))
     return center

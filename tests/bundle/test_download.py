@@ -328,3 +328,35 @@ def test_prune_does_nothing_when_the_download_fails(catalogue: Catalogue, tmp_pa
     with pytest.raises(BundleError, match=r"HTTP 404"):
         download(lock, target, prune=True)
     assert [p.name for p in target.iterdir()] == ["stale.jpi"]
+
+
+def test_credentials_in_urls_reach_neither_the_lock_nor_errors(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    """A private update center / mirror given with user:password@ or ?token=: the request is
+    made (authenticated), but the secret never lands in plugins.lock or a message."""
+    catalogue.write()
+    catalogue.server.files["/private/update-center.json"] = catalogue.path.read_bytes()
+    host = catalogue.server.base.removeprefix("http://")
+    source = f"http://deploy:s3cr3t-pw@{host}/private/update-center.json?token=s3cr3t-tok"
+    center = updatecenter.load(source)
+    assert catalogue.server.hits["/private/update-center.json"] == 1
+    lock = resolve(pluginlist.parse_txt("junit\n"), center, "2.249.3").lock
+    write_lock(lock, tmp_path / "plugins.lock")
+    text = (tmp_path / "plugins.lock").read_text()
+    assert "s3cr3t" not in text
+    assert lock.update_center["source"] == f"http://***@{host}/private/update-center.json?***"
+
+    with pytest.raises(BundleError) as caught:
+        updatecenter.load(source.replace("update-center.json", "missing.json"))
+    assert "s3cr3t" not in str(caught.value)
+
+    mirror = f"http://deploy:s3cr3t-pw@{host}/nowhere?token=s3cr3t-tok"
+    with pytest.raises(BundleError) as caught:
+        download(lock, tmp_path / "plugins", mirror=mirror, retries=0)
+    assert "HTTP 404" in str(caught.value)
+    assert "s3cr3t" not in str(caught.value)
+    unreachable = "http://deploy:s3cr3t-pw@127.0.0.1:9/x?token=s3cr3t-tok"
+    with pytest.raises(BundleError) as caught:
+        download(lock, tmp_path / "plugins", mirror=unreachable, retries=0)
+    assert "s3cr3t" not in str(caught.value)

@@ -84,7 +84,7 @@ def test_zip_with_two_documents(tmp_path: Path) -> None:
 
 
 def test_unreachable_url(server: PluginServer) -> None:
-    with pytest.raises(BundleError, match=r"cannot download: 404"):
+    with pytest.raises(BundleError, match=r"cannot download: HTTP 404$"):
         updatecenter.load(server.url("/missing.json"))
 
 
