@@ -77,8 +77,10 @@ def _check_url(url: str) -> str | None:
     parts = urlsplit(url)
     if parts.scheme not in _URL_SCHEMES:
         return f"not a http, https or file URL: {url!r}"
-    if parts.scheme != "file" and not parts.netloc:
+    if parts.scheme != "file" and not parts.hostname:
         return f"URL has no host: {url!r}"
+    if parts.username or parts.password:
+        return "credentials in a plugin URL would be written to plugins.lock: put them in ~/.netrc"
     return None
 
 
