@@ -124,8 +124,10 @@ def test_symlinks_pointing_outside_the_home_are_not_followed(
     home.mkdir(mode=0o755)
     outside.mkdir(mode=0o755)
     (outside / "secret.txt").write_text("root's")
+    (outside / "shared.txt").write_text("root's too")
     (home / "file-link").symlink_to("/outside/secret.txt")
     (home / "dir-link").symlink_to("/outside")
+    os.link(outside / "shared.txt", home / "hard-link.txt")
     container = start(
         docker_cleanup,
         controller_image,
@@ -134,7 +136,9 @@ def test_symlinks_pointing_outside_the_home_are_not_followed(
     )
     wait_for_file(home / "standin-java.started", container)
     assert (outside.stat().st_uid, (outside / "secret.txt").stat().st_uid) == (0, 0)
+    assert (outside / "shared.txt").stat().st_uid == 0
     assert (home / "file-link").lstat().st_uid == 1000
+    assert "left 1 hard-linked file(s)" in logs(container)
 
 
 @pytest.mark.parametrize("bad_home", ["/", "/usr", "/etc/jenkins", "/var", "/proc/self/root"])
