@@ -269,6 +269,8 @@ def _fetch_all(
     timeout: float,
     progress: Progress | None,
 ) -> None:
+    """Fetch ``missing`` in parallel into a staging directory beside ``directory``, verify
+    them all, then move them in; on any failure or interrupt, ``directory`` is untouched."""
     parent = directory.absolute().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)

@@ -63,6 +63,7 @@ class Lock:
     plugin_versions: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON document of the lock (plugins sorted by name)."""
         return {
             "lockVersion": LOCK_VERSION,
             "jenkins": self.jenkins,

@@ -81,6 +81,8 @@ def _hex_digest(release: Release) -> str:
 
 
 class _Resolver:
+    """Picks dependency releases; ``floors`` are minimum versions learnt in earlier passes."""
+
     def __init__(self, center: UpdateCenter, latest_dependencies: bool) -> None:
         self.center = center
         self.latest_dependencies = latest_dependencies
@@ -262,6 +264,7 @@ def _chain(name: str, parent: dict[str, str]) -> str:
 
 
 def _check_core(selected: dict[str, Release], parent: dict[str, str], jenkins: str) -> None:
+    """Raise BundleError listing every release whose requiredCore is newer than ``jenkins``."""
     target = Version(jenkins)
     too_new = [
         f"{r.name} {r.version} requires Jenkins >= {r.required_core}, not {jenkins}"
@@ -278,6 +281,7 @@ def _line(warning: SecurityWarning, subject: str) -> str:
 
 
 def _advisories(selected: dict[str, Release], center: UpdateCenter, jenkins: str) -> list[str]:
+    """One line per published advisory matching the core or a chosen release."""
     lines = [_line(w, f"Jenkins {jenkins}") for w in center.warnings_for("core", jenkins, "core")]
     for release in sorted(selected.values(), key=lambda r: r.name):
         lines += [

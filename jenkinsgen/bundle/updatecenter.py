@@ -70,6 +70,7 @@ class SecurityWarning:
     patterns: tuple[str, ...]
 
     def affects(self, version: str) -> bool:
+        """True when ``version`` matches one of the advisory's patterns in full."""
         return any(re.fullmatch(pattern, version) for pattern in self.patterns)
 
 
