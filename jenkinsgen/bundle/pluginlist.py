@@ -125,6 +125,9 @@ def parse_txt(text: str, filename: str = "plugins.txt") -> list[PluginRequest]:
         where = f"{filename}:{number}"
         name, _, rest = line.partition(":")
         version, _, url = rest.partition(":")
+        if version in ("http", "https", "file") and url.startswith("//"):
+            problems.append(f"{where}: {name}: a URL needs an empty version: {name}::URL")
+            continue
         try:
             requests.append(_request(name, version, url or None, None, where))
         except BundleError as exc:

@@ -110,6 +110,7 @@ def test_bad_url_in_shared_files_is_a_located_error(
         ("git:1.0:ftp://host/x.hpi\n", "p.txt:1: git: not a http, https or file URL"),
         ("git:1.0:https:///x.hpi\n", "p.txt:1: git: URL has no host"),
         ("git::https://u:pw@h/x.hpi\n", "p.txt:1: git: credentials in a plugin URL would be"),
+        ("git:https://h/x.hpi\n", "p.txt:1: git: a URL needs an empty version: git::URL"),
         ("git:incrementals;org.x\n", "p.txt:1: git: expected incrementals;GROUP_ID;VERSION"),
         ("git:experimental:https://h/x.hpi\n", "p.txt:1: git: 'experimental' cannot"),
         ("git:1.0\n#c\ngit:2.0\n", "p.txt:3: git is already listed differently at p.txt:1"),
