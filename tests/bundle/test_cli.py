@@ -287,3 +287,26 @@ def test_check_reports_a_stale_lock(catalogue: Catalogue, tmp_path: Path) -> Non
     assert result.exit_code == 1
     assert result.stderr == f"error: {lock}: out of date: junit (none) -> 1.2\n"
     assert lock.read_bytes() == before
+
+
+def test_experimental_update_center_option(catalogue: Catalogue, tmp_path: Path) -> None:
+    plugins = tmp_path / "plugins.txt"
+    plugins.write_text("junit:experimental\n")
+    lock = tmp_path / "plugins.lock"
+    result = _run(*_resolve_args(plugins, catalogue.write(), lock))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {plugins}:1: junit:experimental needs an experimental update center "
+        "(--experimental-update-center)\n"
+    )
+    experimental = tmp_path / "experimental.json"
+    document = json.loads(catalogue.path.read_text())
+    document["plugins"]["junit"]["version"] = "1.3-beta-1"
+    experimental.write_text(json.dumps(document))
+    result = _run(
+        *_resolve_args(
+            plugins, catalogue.path, lock, "--experimental-update-center", str(experimental)
+        )
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(lock.read_text())["plugins"][0]["version"] == "1.3-beta-1"
