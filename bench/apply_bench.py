@@ -1,0 +1,246 @@
+"""Apply 1,000 pipeline jobs against the Jenkins double with 20 ms per request.
+
+Side by side with the anchor, ``jenkins-jobs update`` (Jenkins Job Builder), on the same
+double and the same jobs (the same Jenkinsfiles, in folders):
+
+* cold: an empty controller (every item created);
+* warm, unchanged: nothing changed since the last run. jenkinsgen has no cache, so this is
+  also its "fresh machine" case; JJB is shown with its cache warm and with it cold (a new CI
+  agent), where it reconfigures every job;
+* 10 % changed: the build command of a tenth of the services changed.
+
+Both run as subprocesses (start-up included), jenkinsgen via its CLI. Times are medians of
+``--runs`` runs for jenkinsgen; JJB runs ``--jjb-runs`` times (it is slow). Request counts
+come from the double's counters. Usage::
+
+    .venv/bin/python bench/apply_bench.py [--runs 3] [--jjb-runs 1] [--services 250]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from jenkinsgen.render import render_spec  # noqa: E402
+from jenkinsgen.spec import load_spec_text  # noqa: E402
+from tests.jenkins_double import JenkinsDouble  # noqa: E402
+
+ENVS = ("dev", "qa", "staging", "prod")
+LATENCY = 0.020
+
+
+def spec_text(services: int, changed: int = 0) -> str:
+    envs = "\n".join(f"  - {{name: {e}, branch: {'main' if e == 'prod' else e}}}" for e in ENVS)
+    svcs = "\n".join(
+        f"  - {{name: svc{i:04d}, repo: https://git.example.com/svc{i:04d}.git, "
+        f"build: {'make all' if i < changed else 'make'}, test: make test, "
+        f"image: {{name: svc{i:04d}}}}}"
+        for i in range(services)
+    )
+    return (
+        "version: 1\nfolder: fleet\n"
+        "defaults: {registry: registry.example.com/acme, registry_credentials: push}\n"
+        f"environments:\n{envs}\nservices:\n{svcs}\n"
+    )
+
+
+def jjb_yaml(spec: str) -> str:
+    """The same items as JJB job definitions: folders, then pipeline jobs with our script."""
+    rendered = render_spec(load_spec_text(spec))
+    out: list[str] = []
+    for item in rendered.items:
+        out.append(f"- job:\n    name: {item.full_name}\n")
+        if item.kind == "folder":
+            out.append("    project-type: folder\n")
+            continue
+        assert item.jenkinsfile is not None
+        script = item.jenkinsfile.replace("{", "{{").replace("}", "}}")
+        body = "".join(f"      {line}\n" if line else "\n" for line in script.splitlines())
+        out.append(f"    project-type: pipeline\n    sandbox: true\n    dsl: |\n{body}")
+    return "".join(out)
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd[:3])} failed:\n{result.stderr[-2000:]}")
+    return elapsed
+
+
+class Row:
+    def __init__(self, tool: str, case: str) -> None:
+        self.tool, self.case = tool, case
+        self.times: list[float] = []
+        self.requests: list[int] = []
+        self.writes: list[int] = []
+
+
+def measure(
+    rows: list[Row],
+    tool: str,
+    case: str,
+    runs: int,
+    prepare: Callable[[], tuple[JenkinsDouble, list[str], dict[str, str]]],
+) -> None:
+    row = Row(tool, case)
+    for _ in range(runs):
+        double, cmd, env = prepare()
+        try:
+            double.counters.reset()
+            double.faults.latency = LATENCY
+            row.times.append(timed(cmd, env))
+            row.requests.append(double.counters.total)
+            row.writes.append(double.counters.writes)
+        finally:
+            double.stop()
+    rows.append(row)
+    print(
+        f"{tool:28} {case:34} {statistics.median(row.times):8.2f} s "
+        f"{statistics.median(row.requests):7.0f} req",
+        flush=True,
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--jjb-runs", type=int, default=1)
+    ap.add_argument("--services", type=int, default=250)
+    ap.add_argument("--no-jjb", action="store_true")
+    args = ap.parse_args()
+    n = args.services
+    work = Path(tempfile.mkdtemp(prefix="apply-bench-"))
+    try:
+        run(args, n, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, n: int, work: Path) -> None:
+    base, changed = spec_text(n), spec_text(n, changed=n // 10)
+    (work / "base.yaml").write_text(base)
+    (work / "changed.yaml").write_text(changed)
+    (work / "base-jjb.yaml").write_text(jjb_yaml(base))
+    (work / "changed-jjb.yaml").write_text(jjb_yaml(changed))
+    items = len(render_spec(load_spec_text(base)).items)
+    jobs = n * len(ENVS)
+    print(f"{jobs} jobs, {items} items in all, {LATENCY * 1000:.0f} ms per request", flush=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JENKINS_")}
+    bin_dir = Path(sys.executable).parent
+
+    def jg(spec: str, workers: int, url: str) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "jenkinsgen.cli.main",
+            "-q",
+            "apply",
+            str(work / spec),
+            "--url",
+            url,
+            "--workers",
+            str(workers),
+        ]
+
+    def fresh(populate: str | None = None) -> JenkinsDouble:
+        d = JenkinsDouble().start()
+        if populate:
+            timed(jg(populate, 16, d.url), env)
+        return d
+
+    rows: list[Row] = []
+    for workers in (8, 1):
+        tool = f"jenkinsgen --workers {workers}"
+
+        def cold(w: int = workers) -> tuple[JenkinsDouble, list[str], dict[str, str]]:
+            d = fresh()
+            return d, jg("base.yaml", w, d.url), env
+
+        def warm(w: int = workers) -> tuple[JenkinsDouble, list[str], dict[str, str]]:
+            d = fresh("base.yaml")
+            return d, jg("base.yaml", w, d.url), env
+
+        def ten(w: int = workers) -> tuple[JenkinsDouble, list[str], dict[str, str]]:
+            d = fresh("base.yaml")
+            return d, jg("changed.yaml", w, d.url), env
+
+        measure(rows, tool, "cold (all create)", args.runs, cold)
+        measure(rows, tool, "unchanged (no cache needed)", args.runs, warm)
+        measure(rows, tool, "10 % changed", args.runs, ten)
+
+    if not args.no_jjb:
+        jjb_rows(rows, args.jjb_runs, work, env, bin_dir)
+    print()
+    print_table(rows, jobs, items)
+
+
+def jjb_rows(rows: list[Row], runs: int, work: Path, env: dict[str, str], bin_dir: Path) -> None:
+    counter = iter(range(10**6))
+
+    def setup(d: JenkinsDouble) -> tuple[list[str], dict[str, str], Path]:
+        home = work / f"jjb-home-{next(counter)}"
+        home.mkdir()
+        ini = home / "jjb.ini"
+        ini.write_text(f"[jenkins]\nurl={d.url}\nquery_plugins_info=False\n")
+        jenv = {**env, "HOME": str(home), "XDG_CACHE_HOME": str(home / "cache")}
+        cmd = [str(bin_dir / "jenkins-jobs"), "--conf", str(ini), "update", "--workers", "1"]
+        return cmd, jenv, home
+
+    def cold() -> tuple[JenkinsDouble, list[str], dict[str, str]]:
+        d = JenkinsDouble().start()
+        cmd, jenv, _ = setup(d)
+        return d, [*cmd, str(work / "base-jjb.yaml")], jenv
+
+    def populated(spec: str, keep_cache: bool) -> tuple[JenkinsDouble, list[str], dict[str, str]]:
+        d = JenkinsDouble().start()
+        cmd, jenv, home = setup(d)
+        timed([*cmd, str(work / "base-jjb.yaml")], jenv)
+        if not keep_cache:
+            shutil.rmtree(home / "cache", ignore_errors=True)
+        return d, [*cmd, str(work / spec)], jenv
+
+    tool = "jenkins-jobs update (JJB)"
+    measure(rows, tool, "cold (all create)", runs, cold)
+    measure(rows, tool, "unchanged, warm cache", runs, lambda: populated("base-jjb.yaml", True))
+    measure(
+        rows,
+        tool,
+        "unchanged, cold cache (new agent)",
+        runs,
+        lambda: populated("base-jjb.yaml", False),
+    )
+    measure(
+        rows, tool, "10 % changed, warm cache", runs, lambda: populated("changed-jjb.yaml", True)
+    )
+
+
+def print_table(rows: list[Row], jobs: int, items: int) -> None:
+    print(
+        f"{jobs} pipeline jobs ({items} items with folders), {LATENCY * 1000:.0f} ms latency "
+        f"per request, python {sys.version.split()[0]}"
+    )
+    print()
+    print("| tool | case | runs | median s | requests | writes |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        print(
+            f"| {r.tool} | {r.case} | {len(r.times)} | {statistics.median(r.times):.2f} | "
+            f"{statistics.median(r.requests):.0f} | {statistics.median(r.writes):.0f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
