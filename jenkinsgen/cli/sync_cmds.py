@@ -60,8 +60,8 @@ def _render(spec: str) -> Rendered:
     return render_spec(load_spec(spec))
 
 
-def _client(url: str) -> JenkinsClient:
-    return JenkinsClient(url, load_credentials(url))
+def _client(url: str, workers: int) -> JenkinsClient:
+    return JenkinsClient(url, load_credentials(url), pool_size=max(10, workers))
 
 
 def _changes(
@@ -112,7 +112,7 @@ def diff(
       jenkinsgen diff jenkinsgen.yaml --url http://127.0.0.1:8080 --verify --output json
     """
     rendered = _render(spec)
-    client = _client(url)
+    client = _client(url, workers)
     changes = _changes(client, rendered, adopt, adopt_all, verify, workers)
     diffs: dict[str, str] = {}
     for change in changes.with_action("update", "adopt", "drift"):
@@ -165,11 +165,8 @@ def apply(
       jenkinsgen apply jenkinsgen.yaml --url http://127.0.0.1:8080 --dry-run --verify
     """
     rendered = _render(spec)
-    client = _client(url)
-    try:
-        changes = _changes(client, rendered, adopt, adopt_all, verify, workers)
-    except KeyboardInterrupt:
-        ctx.exit(130)
+    client = _client(url, workers)
+    changes = _changes(client, rendered, adopt, adopt_all, verify, workers)
     todo = sum(
         1
         for c in changes.changes

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import jenkins
 import requests
+from requests.adapters import HTTPAdapter
 
 from jenkinsgen.errors import JenkinsError
 from jenkinsgen.jenkins.auth import Credentials
@@ -37,14 +38,17 @@ _TREE_FIELDS = "name,_class,description"
 class JenkinsRequestError(JenkinsError):
     """One request failed; ``status`` is None for connection errors and timeouts."""
 
-    def __init__(self, action: str, item: str, status: int | None, detail: str) -> None:
+    def __init__(
+        self, action: str, item: str, status: int | None, detail: str, transient: bool = True
+    ) -> None:
         self.action, self.item, self.status, self.detail = action, item, status, detail
+        self.transient = transient
         code = f"HTTP {status}: " if status is not None else ""
         super().__init__(f"{item or '(root)'}: {action} failed: {code}{detail}")
 
     @property
     def retryable(self) -> bool:
-        return self.status is None or self.status >= 500
+        return self.transient and (self.status is None or self.status >= 500)
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,7 @@ class JenkinsClient:
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        pool_size: int = 16,
     ) -> None:
         self.url = url.rstrip("/") + "/"
         self.retry = retry or RetryPolicy()
@@ -113,6 +118,8 @@ class JenkinsClient:
         user = credentials.user if credentials else None
         token = credentials.token if credentials else None
         self._pj = _PythonJenkins(self.url, username=user, password=token, timeout=timeout)
+        # one keep-alive connection per worker thread (python-jenkins' adapter keeps 10)
+        self._pj._session.mount(self.url, HTTPAdapter(pool_maxsize=pool_size))
         self._lock = threading.Lock()
         self._primed = False
 
@@ -237,6 +244,9 @@ class JenkinsClient:
         if response is not None:
             detail = response.headers.get("X-Error") or _status_text(response)
             return JenkinsRequestError(action, item, response.status_code, detail)
+        if isinstance(exc, requests.JSONDecodeError):
+            detail = f"the answer is not JSON: is {self.url} a Jenkins controller?"
+            return JenkinsRequestError(action, item, None, detail, transient=False)
         if isinstance(exc, (requests.Timeout, jenkins.TimeoutException)):
             return JenkinsRequestError(action, item, None, "timed out")
         if isinstance(exc, requests.ConnectionError):

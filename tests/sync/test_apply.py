@@ -170,3 +170,29 @@ def test_workers_bound_the_requests_in_flight(jenkins_double: JenkinsDouble) -> 
     report = _apply(jenkins_double, rendered(services=8), workers=3)
     assert report.ok
     assert 2 <= state["peak"] <= 3
+
+
+def test_jenkins_own_message_is_reported(jenkins_double: JenkinsDouble) -> None:
+    """Someone creates a job between the tree query and apply's createItem: Jenkins' 400
+    with X-Error is reported for that item; the others are applied."""
+    raced = "delivery/s0/dev"
+
+    def create_first(req: Request) -> Response | None:
+        if (
+            req.method == "POST"
+            and req.path.endswith("/job/s0/createItem")
+            and req.query.get("name") == ["dev"]
+            and jenkins_double.item(raced) is None
+        ):
+            jenkins_double.put_item(raced, freestyle())
+        return None
+
+    jenkins_double.before_request(create_first)
+    report = _apply(jenkins_double, rendered(services=1))
+    [failure] = report.failures
+    assert failure.error == (
+        "delivery/s0/dev: create failed: HTTP 400: A job already exists with the name ?dev?"
+    )
+    assert jenkins_double.item("delivery/s0/prod") is not None
+    again = _apply(jenkins_double, rendered(services=1))
+    assert [o.change.action for o in again.failures] == ["conflict"]  # now it is unmanaged

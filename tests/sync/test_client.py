@@ -125,3 +125,15 @@ def test_credentials_sources(tmp_path: Path) -> None:
     assert "s3cret" not in str(info.value) and str(rc) in str(info.value)
     with pytest.raises(JenkinsError, match="credentials file not found"):
         load_credentials("http://h", {"JENKINS_NETRC": str(tmp_path / "missing")})
+
+
+def test_a_server_that_is_not_jenkins_is_not_retried(jenkins_double: JenkinsDouble) -> None:
+    from tests.jenkins_double import Request, Response
+
+    def html(req: Request) -> Response | None:
+        return Response(200, b"<html>login page</html>", "text/html")
+
+    jenkins_double.before_request(html)
+    with pytest.raises(JenkinsRequestError, match="is not JSON: is http"):
+        client_for(jenkins_double.url).list_items()
+    assert jenkins_double.counters.total == 1
