@@ -63,6 +63,9 @@ def summary_line(report: ApplyReport, requests: int) -> str:
             verb = "to " + _PRESENT[action]
         if n:
             parts.append(f"{n} {verb}")
+    prunable = report.count("prune", "noop")
+    if prunable:
+        parts.append(f"{prunable} prunable (--prune)")
     failed = len(report.failures)
     skipped = sum(1 for o in report.outcomes if o.status == "skipped")
     if failed:

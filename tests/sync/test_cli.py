@@ -67,6 +67,11 @@ def test_apply_then_diff(jenkins_double: JenkinsDouble, tmp_path: Path) -> None:
         "delivery/s1/prod",
     }
     assert jenkins_double.counters.count("DELETE") == 0
+    kept = _run("apply", str(small), "--url", url)
+    assert kept.returncode == 0 and "3 prunable (--prune)" in kept.stdout
+    pruned = _run("apply", str(small), "--url", url, "--prune")
+    assert pruned.returncode == 0 and "3 pruned" in pruned.stdout
+    assert jenkins_double.counters.count("DELETE") == 3
 
 
 def test_apply_json_and_failure_exit(jenkins_double: JenkinsDouble, tmp_path: Path) -> None:
