@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import jenkins
 import requests
@@ -112,6 +112,14 @@ class JenkinsClient:
         sleep: Callable[[float], None] = time.sleep,
         pool_size: int = 16,
     ) -> None:
+        parts = urlsplit(url)
+        if parts.username or parts.password:
+            raise JenkinsError(
+                f"{parts.hostname}: credentials do not belong in the URL; "
+                "use JENKINS_USER / JENKINS_API_TOKEN or a netrc file"
+            )
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise JenkinsError(f"{url!r}: the Jenkins URL must be http:// or https://HOST")
         self.url = url.rstrip("/") + "/"
         self.retry = retry or RetryPolicy()
         self._sleep = sleep

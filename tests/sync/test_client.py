@@ -137,3 +137,11 @@ def test_a_server_that_is_not_jenkins_is_not_retried(jenkins_double: JenkinsDoub
     with pytest.raises(JenkinsRequestError, match="is not JSON: is http"):
         client_for(jenkins_double.url).list_items()
     assert jenkins_double.counters.total == 1
+
+
+def test_url_must_not_carry_credentials() -> None:
+    with pytest.raises(JenkinsError, match="credentials do not belong in the URL") as info:
+        JenkinsClient("https://bot:s3cret@jenkins.example.com/")
+    assert "s3cret" not in str(info.value)
+    with pytest.raises(JenkinsError, match="must be http"):
+        JenkinsClient("jenkins.example.com")
