@@ -46,7 +46,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 #: Values of ``environment { }`` entries must not hold these: Declarative Pipeline expands
 #: ``$NAME`` / ``${NAME}`` references in them even when the literal is single-quoted.
-_ENV_FORBIDDEN = re.compile(r"[$\\\x00-\x1f\x7f]")
+_ENV_FORBIDDEN = re.compile(r"[$\\'\"`\x00-\x1f\x7f]")
 
 
 _TRIPLE = "'" * 3
@@ -91,9 +91,10 @@ def groovy_int(value: object) -> str:
 def groovy_env(value: object) -> str:
     """A value for a Declarative ``environment { }`` entry, as a Groovy literal.
 
-    Declarative expands ``$`` references inside these values, so values that could be
-    expanded (or that hold backslashes or control characters) are refused rather than altered.
-    Only validated names, image references and URLs are ever passed this way.
+    Declarative expands ``$`` references inside these values (it re-evaluates them as Groovy
+    strings), so values that could be expanded or re-read differently (``$``, backslashes,
+    quotes, backticks, control characters) are refused rather than altered. Only validated
+    names, image references and URLs are ever passed this way; a URL can percent-encode them.
     """
     if not isinstance(value, str):
         raise RenderError(f"expected a string for an environment value, got {type(value).__name__}")
@@ -101,7 +102,8 @@ def groovy_env(value: object) -> str:
     if bad is not None:
         raise RenderError(
             f"{value!r} cannot be passed as a pipeline environment value "
-            f"(it contains {bad.group(0)!r})"
+            f"(it contains {bad.group(0)!r}, which Declarative would re-read; "
+            "percent-encode it in a URL)"
         )
     return groovy_str(value)
 

@@ -335,7 +335,7 @@ def test_other_filters_refuse_bad_values() -> None:
     with pytest.raises(RenderError):
         groovy_int(True)
     assert groovy_int(30) == "30"
-    for bad in ("a$b", "a\\b", "a\nb"):
+    for bad in ("a$b", "a\\b", "a\nb", "a'b", 'a"b', "a`b"):
         with pytest.raises(RenderError):
             groovy_env(bad)
     assert groovy_env("https://x.example/h") == "'https://x.example/h'"
