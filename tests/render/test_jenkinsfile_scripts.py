@@ -13,6 +13,7 @@ import json
 import os
 import stat
 import subprocess
+import sys
 import threading
 import urllib.request
 from base64 import b64encode
@@ -249,3 +250,60 @@ def test_image_stage_builds_tags_and_pushes(
     assert not (tmp_path / ".docker").exists(), "login must not touch the agent's ~/.docker"
     leftovers = [p for p in tmp_path.iterdir() if p.name.startswith("tmp.")]
     assert not leftovers, "the throw-away DOCKER_CONFIG is removed"
+
+
+SEED_SPEC = """\
+version: 1
+folder: seeded
+defaults:
+  registry: registry.example.com/acme
+  registry_credentials: registry-push
+environments:
+  - {name: dev, branch: develop}
+services:
+  - name: orders
+    repo: https://git.example.com/acme/orders.git
+    build: make
+seed:
+  repo: https://git.example.com/acme/config.git
+  spec: teams/jenkinsgen.yaml
+  jenkins_credentials: jenkins-api
+"""
+
+
+def test_seed_apply_script_applies_the_spec_with_the_bound_token(
+    groovy: GroovyParser, tmp_path: Path, secured_jenkins_double: Any
+) -> None:
+    """The seed job's Apply script, run as the job would after its Install stage, creates the
+    spec's items on a controller that requires the API token from withCredentials."""
+    from jenkinsgen.plan import plan
+    from jenkinsgen.spec import load_spec_text
+
+    work = tmp_path / "config repo"
+    (work / "teams").mkdir(parents=True)
+    (work / "teams" / "jenkinsgen.yaml").write_text(SEED_SPEC, encoding="utf-8")
+    p = plan(load_spec_text(SEED_SPEC, "teams/jenkinsgen.yaml"))
+    seed_job = next(j for j in p.jobs if j.kind == "seed")
+    _, apply_script = groovy.parse(render_jenkinsfile(p, seed_job)).shell_commands()
+    # what the Install stage leaves behind: a virtualenv with jenkinsgen in it
+    venv_bin = work / ".jenkinsgen-venv" / "bin"
+    venv_bin.mkdir(parents=True)
+    installed = Path(sys.prefix) / "bin" / "jenkinsgen"
+    assert installed.exists(), "run the tests from the environment jenkinsgen is installed in"
+    (venv_bin / "jenkinsgen").symlink_to(installed)
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "JENKINS_URL": secured_jenkins_double.url,
+        "JENKINS_USER": "admin",
+        "JENKINS_API_TOKEN": "admin-token",
+    }
+    proc = run_sh(apply_script, work, env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    names = secured_jenkins_double.job_names()
+    assert {"seeded", "seeded/seed", "seeded/orders", "seeded/orders/dev"} <= set(names)
+    assert "admin-token" not in proc.stdout + proc.stderr
+
+    env["JENKINS_API_TOKEN"] = "wrong-token"
+    proc = run_sh(apply_script, work, env)
+    assert proc.returncode != 0, "the seed job must fail when the bound token is refused"
