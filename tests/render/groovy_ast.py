@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,11 +82,13 @@ class GroovyParser:
         home = java_home or env.get("JAVA_HOME") or DEFAULT_JAVA_HOME
         env["JAVA_HOME"] = home
         self._lock = threading.Lock()
+        # stderr goes to a file: JVM warnings must never fill a pipe nobody reads
+        self._stderr_file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         self._proc = subprocess.Popen(
             [groovy, str(SCRIPT)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self._stderr_file,
             env=env,
         )
 
@@ -115,10 +118,8 @@ class GroovyParser:
         )
 
     def _stderr(self) -> str:
-        self._proc.poll()
-        if self._proc.returncode is None or self._proc.stderr is None:
-            return "(still running)"
-        return self._proc.stderr.read().decode("utf-8", "replace")[-2000:]
+        self._stderr_file.seek(0)
+        return self._stderr_file.read().decode("utf-8", "replace")[-2000:]
 
     def close(self) -> None:
         """End the process (stdin EOF first, then terminate, then kill)."""
@@ -134,6 +135,6 @@ class GroovyParser:
             except subprocess.TimeoutExpired:
                 self._proc.kill()
                 self._proc.wait()
-        for stream in (self._proc.stdout, self._proc.stderr):
-            if stream is not None:
-                stream.close()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+        self._stderr_file.close()

@@ -279,3 +279,9 @@ def test_environment_names_reach_stage_names(groovy: GroovyParser) -> None:
     s = replace(spec(service(image=model.Image(name="orders"))), environments=envs)
     p, j = job(s, "pipeline", "qa-1.eu")
     assert "Image (qa-1.eu)" in stage_names(parsed(groovy, render_jenkinsfile(p, j)))
+
+
+def test_parser_reports_syntax_errors_with_position(groovy: GroovyParser) -> None:
+    summary = groovy.parse("pipeline {\n    stages {\n        stage('x' {\n")
+    assert not summary.ok
+    assert summary.errors[0].line >= 3 and summary.errors[0].column > 0
