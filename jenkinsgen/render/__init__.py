@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 
+from jenkinsgen.errors import RenderError
 from jenkinsgen.plan import FolderPlan, JobPlan, Plan, plan
 from jenkinsgen.render.digest import describe, parse_marker, seal
 from jenkinsgen.render.jenkinsfile import render_jenkinsfile
@@ -141,12 +142,33 @@ def _render_jobs_parallel(p: Plan, workers: int) -> list[RenderedItem]:
     return items
 
 
+def _describe_item(item: FolderPlan | JobPlan) -> str:
+    if isinstance(item, JobPlan) and item.kind == "seed":
+        return "the seed job"
+    service = item.service
+    return f"service {service.name}" if service is not None else "a spec folder"
+
+
+def _check_unique_paths(p: Plan) -> None:
+    """Two items on one path would overwrite each other (e.g. a service named like the seed)."""
+    seen: dict[tuple[str, ...], FolderPlan | JobPlan] = {}
+    items: list[FolderPlan | JobPlan] = [*p.folders, *p.jobs]
+    for item in items:
+        other = seen.setdefault(item.path, item)
+        if other is not item:
+            raise RenderError(
+                f"{'/'.join(item.path)}: {_describe_item(other)} and {_describe_item(item)} "
+                "would be the same Jenkins item; rename one of them in the spec"
+            )
+
+
 def render_plan(p: Plan, workers: int | None = None) -> Rendered:
     """Render every item of ``p``: folders first (parents before children), then jobs.
 
     ``workers`` > 1 renders jobs in that many processes (None: :func:`auto_workers`); the
     result does not depend on it.
     """
+    _check_unique_paths(p)
     owner = p.spec.folder
     items = [_render_folder(p, f, owner) for f in p.folders]
     n = auto_workers(len(p.jobs)) if workers is None else workers

@@ -115,3 +115,23 @@ def test_failed_render_leaves_previous_output(tmp_path: Path) -> None:
     assert stderr.startswith("error: delivery/a/dev: Jenkinsfile: U+FFFF cannot appear")
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml", "good.yaml", "out"]
+
+
+def test_item_collision_is_refused(tmp_path: Path) -> None:
+    """A service named like the seed job would overwrite it: refused, nothing written."""
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        "version: 1\nfolder: delivery\nlayout: multibranch\n"
+        "defaults: {registry: r.example.com/x, registry_credentials: push}\n"
+        "environments:\n  - {name: dev, branch: develop}\n"
+        "services:\n  - {name: seed, repo: 'https://g.example.com/a.git', build: make}\n"
+        "seed: {repo: 'https://g.example.com/config.git', jenkins_credentials: tok}\n",
+        encoding="utf-8",
+    )
+    code, _, stderr = _run("render", str(spec), "-o", str(tmp_path / "out"))
+    assert code == 1
+    assert stderr == (
+        "error: delivery/seed: the seed job and service seed would be the same Jenkins item; "
+        "rename one of them in the spec\n"
+    )
+    assert not (tmp_path / "out").exists()
