@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 
 from jenkinsgen.errors import RenderError
 from jenkinsgen.plan import FolderPlan, JobPlan, Plan, plan
@@ -106,8 +107,16 @@ def _available_cpus() -> int:
 
 
 def auto_workers(jobs: int) -> int:
-    """How many processes render ``jobs`` jobs: one, unless there are many jobs and CPUs."""
-    if jobs < PARALLEL_MIN_JOBS or "fork" not in multiprocessing.get_all_start_methods():
+    """How many processes render ``jobs`` jobs: one, unless there are many jobs and CPUs.
+
+    Never more than one once the caller runs threads: a forked child would inherit their
+    locks in whatever state they were (sync's HTTP pool, for instance).
+    """
+    if (
+        jobs < PARALLEL_MIN_JOBS
+        or threading.active_count() > 1
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
         return 1
     return max(1, min(_available_cpus(), 8, jobs // 500))
 

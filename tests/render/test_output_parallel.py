@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -68,7 +69,15 @@ def test_failing_writer_process_leaves_out_as_it_was(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
-def test_auto_workers_stays_serial_for_small_plans() -> None:
+def test_auto_workers_stays_serial_for_small_plans_and_threaded_callers() -> None:
     assert auto_workers(10) == 1
     assert auto_workers(PARALLEL_MIN_JOBS - 1) == 1
     assert auto_workers(100_000) >= 1
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        assert auto_workers(100_000) == 1
+    finally:
+        release.set()
+        thread.join()
