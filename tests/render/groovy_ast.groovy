@@ -1,7 +1,7 @@
 // AST summary server for the Jenkinsfile tests.
 //
 // Reads requests from stdin, each "<byte length>\n<UTF-8 Jenkinsfile>", and answers each with one
-// JSON line on stdout: {"errors": [{line, column, message}], "calls": [{name, args, named}],
+// JSON line on stdout: {"errors": [{line, column, message}], "calls": [{name, args, named, within}],
 // "strings": [...], "gstrings": N}. The text is parsed the way Jenkins parses a Jenkinsfile (a
 // SourceUnit over a String, so Groovy's UnicodeEscapingReader runs first) up to CONVERSION, which
 // needs no Jenkins classes on the classpath.
@@ -29,6 +29,7 @@ class Summary extends CodeVisitorSupport {
     List calls = []
     List strings = []
     int gstrings = 0
+    List<String> enclosing = []
 
     static Object constantOf(Expression e) {
         if (e instanceof ConstantExpression && ((ConstantExpression) e).value instanceof String) {
@@ -57,19 +58,32 @@ class Summary extends CodeVisitorSupport {
                 }
             }
         }
-        calls << [name: name, args: args, named: named]
+        calls << [name: name, args: args, named: named, within: new ArrayList(enclosing)]
     }
 
     @Override
     void visitMethodCallExpression(MethodCallExpression call) {
-        record(call.methodAsString ?: '<dynamic>', call.arguments)
-        super.visitMethodCallExpression(call)
+        String name = call.methodAsString ?: '<dynamic>'
+        record(name, call.arguments)
+        call.objectExpression.visit(this)
+        call.method.visit(this)
+        enclosing.add(name)
+        try {
+            call.arguments.visit(this)
+        } finally {
+            enclosing.remove(enclosing.size() - 1)
+        }
     }
 
     @Override
     void visitStaticMethodCallExpression(StaticMethodCallExpression call) {
         record(call.method, call.arguments)
-        super.visitStaticMethodCallExpression(call)
+        enclosing.add(call.method)
+        try {
+            call.arguments.visit(this)
+        } finally {
+            enclosing.remove(enclosing.size() - 1)
+        }
     }
 
     @Override

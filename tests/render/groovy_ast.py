@@ -24,11 +24,17 @@ DEFAULT_JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
 
 @dataclass(frozen=True)
 class Call:
-    """One method call: its name, positional string-constant arguments and named ones."""
+    """One method call: its name, positional string-constant arguments and named ones, and the
+    names of the calls whose arguments (closures) it sits in, outermost first."""
 
     name: str
     args: tuple[str, ...]
     named: tuple[tuple[str, str], ...]
+    within: tuple[str, ...] = ()
+
+    @property
+    def parent(self) -> str | None:
+        return self.within[-1] if self.within else None
 
     def named_dict(self) -> dict[str, str]:
         return dict(self.named)
@@ -110,7 +116,12 @@ class GroovyParser:
         return AstSummary(
             errors=tuple(ParseError(e["line"], e["column"], e["message"]) for e in data["errors"]),
             calls=tuple(
-                Call(c["name"], tuple(c["args"]), tuple(sorted(c["named"].items())))
+                Call(
+                    c["name"],
+                    tuple(c["args"]),
+                    tuple(sorted(c["named"].items())),
+                    tuple(c["within"]),
+                )
                 for c in data["calls"]
             ),
             strings=tuple(data["strings"]),
