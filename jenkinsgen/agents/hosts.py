@@ -104,10 +104,15 @@ def connect(host: DockerHost, timeout: int = 60) -> docker.DockerClient:
         )
     if host.scheme == "ssh":
         kwargs["use_ssh_client"] = True
+    if host.scheme == "unix" and not Path(host.address[len("unix://") :]).exists():
+        raise AgentError(f"docker host {host}: cannot connect: no such socket")
+    client = None
     try:
         client = docker.DockerClient(**kwargs)
         client.ping()
     except docker.errors.DockerException as exc:
+        if client is not None:
+            client.close()
         raise AgentError(f"docker host {host}: cannot connect: {_first_line(exc)}") from None
     return client
 

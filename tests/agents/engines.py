@@ -1,0 +1,104 @@
+"""A second, private Docker engine for multi-host tests: its own dockerd on a unix socket.
+
+Everything it needs lives in one temporary directory (socket, data root, exec root, pid file,
+log); it runs with no iptables and no bridge (containers use the host network, as on this
+machine's main engine) and its own containerd namespaces, so it shares nothing with the main
+engine but the kernel.  ``stop`` removes its containers, stops the daemon, unmounts anything
+left and deletes the directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import docker
+
+
+class SecondEngine:
+    """``dockerd`` on ``unix://<tmp>/docker.sock``."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="jg-d2-", dir="/tmp"))
+        self.socket = self.root / "docker.sock"
+        self.url = f"unix://{self.socket}"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.client: Any = None
+
+    def start(self, timeout: float = 60.0) -> SecondEngine:
+        name = "jgd2" + uuid.uuid4().hex[:8]
+        log = open(self.root / "dockerd.log", "wb")  # noqa: SIM115 - closed with the process
+        self.proc = subprocess.Popen(
+            [
+                "dockerd",
+                f"--host={self.url}",
+                f"--data-root={self.root / 'data'}",
+                f"--exec-root={self.root / 'exec'}",
+                f"--pidfile={self.root / 'dockerd.pid'}",
+                "--iptables=false",
+                "--ip6tables=false",
+                "--bridge=none",
+                f"--containerd-namespace={name}",
+                f"--containerd-plugins-namespace={name}-plugins",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"second dockerd exited: {self.log_tail()}")
+            if self.socket.exists():
+                client = docker.DockerClient(base_url=self.url, timeout=30)
+                try:
+                    client.ping()
+                    self.client = client
+                    return self
+                except docker.errors.DockerException:
+                    client.close()
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"second dockerd did not answer: {self.log_tail()}")
+            time.sleep(0.2)
+
+    def log_tail(self, lines: int = 15) -> str:
+        path = self.root / "dockerd.log"
+        text = path.read_text(errors="replace") if path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def load_image(self, source: Any, tag: str) -> None:
+        """Copy ``tag`` from engine ``source`` (docker save | docker load)."""
+        stream = source.api.get_image(tag)  # saved by name, so the tag travels with it
+        self.client.api.load_image(b"".join(stream))
+        self.client.images.get(tag)
+
+    def stop(self) -> None:
+        try:
+            if self.client is not None:
+                for c in self.client.containers.list(all=True):
+                    with contextlib.suppress(docker.errors.DockerException):
+                        c.remove(force=True)
+                self.client.close()
+        finally:
+            if self.proc is not None and self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGTERM)
+                try:
+                    self.proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait(timeout=10)
+            self._unmount_leftovers()
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def _unmount_leftovers(self) -> None:
+        mounts = Path("/proc/self/mounts").read_text().splitlines()
+        points = [m.split()[1] for m in mounts if len(m.split()) > 1]
+        for point in sorted((p for p in points if p.startswith(str(self.root))), reverse=True):
+            subprocess.run(["umount", "-l", point], check=False, capture_output=True)
