@@ -15,7 +15,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import docker.errors
@@ -121,7 +121,7 @@ def _parse_created(value: str) -> datetime:
     # Docker gives RFC 3339 with nanoseconds; keep microseconds for fromisoformat.
     m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?", value)
     if not m:
-        return datetime.min.replace(tzinfo=timezone.utc)
+        return datetime.min.replace(tzinfo=UTC)
     frac = (m.group(2) or ".0")[:7]
     zone = m.group(3) or "Z"
     return datetime.fromisoformat(m.group(1) + frac + ("+00:00" if zone == "Z" else zone))

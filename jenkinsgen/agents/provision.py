@@ -23,7 +23,7 @@ import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
 import docker.errors
@@ -114,7 +114,7 @@ def _capacity(engines: Sequence[Engine]) -> dict[str, Capacity]:
 
 def _newest_first(agent: Agent) -> tuple[datetime, str]:
     c = agent.container
-    return (c.created if c is not None else datetime.max.replace(tzinfo=timezone.utc), agent.name)
+    return (c.created if c is not None else datetime.max.replace(tzinfo=UTC), agent.name)
 
 
 def plan(
