@@ -101,3 +101,28 @@ def test_without_the_fixup_the_jenkins_user_is_refused(
     )
     assert wait_exit(container, 60) != 0
     assert "permission denied" in logs(container).lower()
+
+
+def test_a_socket_without_group_write_is_reported(
+    docker_cleanup: DockerCleanup,
+    controller_image: str,
+    socket_with_gid: Callable[[int], Path],
+    tmp_path: Path,
+) -> None:
+    sock = socket_with_gid(4242)
+    sock.chmod(0o600)
+    home = tmp_path / "home"
+    home.mkdir()
+    container = docker_cleanup.run(
+        controller_image,
+        command=["true"],
+        volumes={
+            str(sock): {"bind": "/var/run/docker.sock", "mode": "rw"},
+            str(home): {"bind": "/var/jenkins_home", "mode": "rw"},
+        },
+    )
+    assert wait_exit(container, 60) == 0
+    assert (
+        "jenkinsgen-entrypoint: warning: /var/run/docker.sock (mode 600) is not group-writable"
+        in logs(container)
+    )
