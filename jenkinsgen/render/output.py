@@ -124,14 +124,13 @@ def _exchange(a: Path, b: Path) -> bool:
     return bool(rc == 0)
 
 
-def _swap_in(tmp: Path, out: Path) -> None:
-    """Make ``tmp`` become ``out``; the previous ``out`` (if any) is removed afterwards."""
+def _swap_in(tmp: Path, out: Path) -> Path | None:
+    """Make ``tmp`` become ``out``; returns where the previous ``out`` now is (to remove)."""
     if not out.exists():
         os.rename(tmp, out)
-        return
+        return None
     if _exchange(tmp, out):
-        shutil.rmtree(tmp)
-        return
+        return tmp
     old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
     os.rmdir(old)
     os.rename(out, old)
@@ -140,7 +139,7 @@ def _swap_in(tmp: Path, out: Path) -> None:
     except OSError:
         os.rename(old, out)
         raise
-    shutil.rmtree(old)
+    return old
 
 
 def _dir_mode(out: Path) -> int:
@@ -230,6 +229,8 @@ def write_tree(rendered: Rendered, out: Path | str, workers: int | None = None) 
     would use for that many jobs); the tree written is the same.
     """
     out = Path(out).absolute()
+    if out.is_symlink():  # replace the directory it points to, keep the link
+        out = out.resolve()
     _check_replaceable(out)
     previous = _read_manifest(out) if out.is_dir() else None
     files = tree_files(rendered)
@@ -243,7 +244,7 @@ def write_tree(rendered: Rendered, out: Path | str, workers: int | None = None) 
         _write_files(str(tmp), list(files.items()), n)
         (tmp / MANIFEST).write_text(manifest_text(list(files), rendered.owner), encoding="utf-8")
         tmp.chmod(_dir_mode(out))
-        _swap_in(tmp, out)
+        previous_tree = _swap_in(tmp, out)
     except OSError as exc:
         with contextlib.suppress(OSError):
             shutil.rmtree(tmp)
@@ -252,6 +253,8 @@ def write_tree(rendered: Rendered, out: Path | str, workers: int | None = None) 
         with contextlib.suppress(OSError):
             shutil.rmtree(tmp)
         raise
+    if previous_tree is not None:  # the new tree is in place; a leftover is only untidy
+        shutil.rmtree(previous_tree, ignore_errors=True)
     removed = tuple(sorted(previous - files.keys())) if previous else ()
     return WriteResult(len(files) + 1, removed)
 

@@ -211,3 +211,15 @@ def test_check_tree_reports_added_changed_removed(tmp_path: Path) -> None:
     assert diff.removed == ("jobs/delivery/jobs/orders/jobs/old/config.xml",)
     assert diff.summary() == "1 added, 1 changed, 1 removed"
     assert not diff.current
+
+
+def test_out_as_a_symlink_keeps_the_link(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    write_tree(_rendered("orders", "web"), real)
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    write_tree(_rendered("web"), link)
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert not (real / "jobs/delivery/jobs/orders").exists()
+    assert (link / "jobs/delivery/jobs/web/config.xml").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]
