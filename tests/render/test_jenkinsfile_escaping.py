@@ -69,7 +69,7 @@ TRAPS = [
 
 #: Any character but NUL (a shell argument cannot hold it), U+FFFF and lone surrogates (both
 #: refused, tested separately).
-TEXT_CHARS = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\uffff")
+TEXT_CHARS = st.characters(exclude_categories=["Cs"], exclude_characters="\x00\uffff")
 free_text = st.one_of(
     st.text(alphabet=TEXT_CHARS, max_size=40),
     st.lists(
@@ -272,9 +272,7 @@ def test_seed_free_text_arrives_exactly(
 
 
 @given(
-    value=st.text(
-        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\uffff")
-    )
+    value=st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\uffff"))
 )
 @settings(max_examples=200, deadline=None)
 def test_groovy_str_never_emits_a_unicode_escape_from_user_text(value: str) -> None:
