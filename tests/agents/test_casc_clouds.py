@@ -254,3 +254,12 @@ def test_bad_agents_sections_are_located_errors(agents: str, message: str) -> No
 def test_agents_patterns_match_v1() -> None:
     assert agents_spec.CREDENTIALS_ID == v1.CREDENTIALS_ID
     assert agents_spec.LABEL == v1.LABEL
+
+
+def test_jcasc_variables_in_urls_are_kept_literal() -> None:
+    text = BASE + (
+        "agents:\n  label: docker\n  image: acme/agent:2\n"
+        "  kubernetes: {jenkins_url: 'http://jenkins/${JENKINS_HOME}/'}\n"
+    )
+    (cloud,) = [c["kubernetes"] for c in _clouds("kubernetes", text)]
+    assert cloud["jenkinsUrl"] == "http://jenkins/^${JENKINS_HOME}/"
