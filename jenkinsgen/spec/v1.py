@@ -23,18 +23,26 @@ IMAGE_HINT = "a lowercase image repository path such as registry.example.com/acm
 IMAGE_WITH_TAG = rf"{IMAGE_REF}(?::[A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})?(?:@sha256:[a-f0-9]{{64}})?"
 
 
+#: Characters a URL may not hold: they would mean something to Groovy or the shell.
+URL_FORBIDDEN = "$\\'\"`"
+
+
 def _url_check(value: str) -> str | None:
     """A repository or webhook URL: no embedded password, a real scheme and host."""
-    if any(ch.isspace() for ch in value):
-        return "URL must not contain whitespace"
+    if any(ch.isspace() or ch in URL_FORBIDDEN or ord(ch) < 0x20 or ch == "\x7f" for ch in value):
+        return "URL must not contain whitespace, control characters, quotes, '$', '\\' or '`'"
     if value.startswith("git@") and ":" in value:
         return None  # scp-like Git address
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        password = parts.password
+    except ValueError as exc:
+        return f"{value!r} is not a valid URL: {exc}"
     if parts.scheme not in ("http", "https", "ssh", "git", "file") or not (
         parts.netloc or parts.scheme == "file"
     ):
         return f"{value!r} is not a URL (http, https, ssh, git or file)"
-    if parts.password is not None:
+    if password is not None:
         return "URL must not embed a password; put it in Jenkins credentials and give their id"
     return None
 
@@ -53,9 +61,11 @@ def _cred(description: str) -> Str:
 
 #: ``_url_check`` as a regex: a scheme and host (or scp-like git@host:path), no whitespace,
 #: no password in the user info.
+_NOT_URL = r"\s$\\'\"`\x00-\x1f\x7f"
+_U = rf"[^{_NOT_URL}]"
 URL_SCHEMA_PATTERN = (
-    r"^(?!\S*://[^/@\s]*:[^/@\s]*@)"
-    r"(?:(?:https?|ssh|git)://[^/\s]+\S*|file://\S*|git@[^\s:]+:\S*)$"
+    rf"^(?!{_U}*://[^/@\s]*:[^/@\s]*@)"
+    rf"(?:(?:https?|ssh|git)://[^/{_NOT_URL}]+{_U}*|file://{_U}*|git@[^:{_NOT_URL}]+:{_U}*)$"
 )
 
 
