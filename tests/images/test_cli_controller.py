@@ -17,7 +17,10 @@ pytestmark = pytest.mark.docker
 
 
 def test_cli_bakes_lock_casc_and_jobs(
-    docker_cleanup: DockerCleanup, standin_jenkins_image: str, tmp_path: Path
+    docker_cleanup: DockerCleanup,
+    standin_jenkins_image: str,
+    controller_image: str,  # keeps the shared Docker CLI layer cached for this build
+    tmp_path: Path,
 ) -> None:
     lock = write_file_lock(tmp_path, {"mailer": "1.2", "configuration-as-code": "1971.v"})
     out = tmp_path / "out"

@@ -20,7 +20,7 @@ def test_push_with_credentials_and_pull_back(
     docker_cleanup: DockerCleanup, agent_image: str, local_registry: Registry
 ) -> None:
     client = docker_cleanup.client
-    source = docker_cleanup.name("jgtest-push") + ":v1"
+    source = "jgtest-push-agent:" + docker_cleanup.name("v")
     client.images.get(agent_image).tag(source)
     docker_cleanup.images.append(source)
     auth = {"username": local_registry.username, "password": local_registry.password}
@@ -36,7 +36,7 @@ def test_push_with_credentials_and_pull_back(
 def test_push_with_a_wrong_password_fails_without_showing_it(
     docker_cleanup: DockerCleanup, agent_image: str, local_registry: Registry
 ) -> None:
-    source = docker_cleanup.name("jgtest-push") + ":v1"
+    source = "jgtest-push-agent:" + docker_cleanup.name("v")
     docker_cleanup.client.images.get(agent_image).tag(source)
     docker_cleanup.images.append(source)
     docker_cleanup.images.append(f"{local_registry.address}/acme/{source}")
@@ -55,10 +55,13 @@ def test_push_with_a_wrong_password_fails_without_showing_it(
 def test_cli_builds_and_pushes_the_agent_image(
     docker_cleanup: DockerCleanup,
     standin_agent_image: str,
+    agent_image: str,  # same layers: the CLI build comes from the cache
     local_registry: Registry,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    tag = docker_cleanup.name("jgtest-cli-agent") + ":1"
+    # Same repository as the tests above: the registry already has the layers, so the push
+    # only uploads the manifest.
+    tag = "jgtest-push-agent:" + docker_cleanup.name("cli")
     pushed = f"{local_registry.address}/acme/{tag}"
     docker_cleanup.images.extend([tag, pushed])
     monkeypatch.setenv("JENKINSGEN_REGISTRY_USERNAME", local_registry.username)
