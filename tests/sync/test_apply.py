@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from jenkinsgen.render.model import Rendered
 from jenkinsgen.sync import apply_changes, find_drift, plan_changes
@@ -150,12 +151,12 @@ def test_5xx_storm_reports_items_applies_rest_and_rerun_converges(
 def test_workers_bound_the_requests_in_flight(jenkins_double: JenkinsDouble) -> None:
     lock = threading.Lock()
     state = {"now": 0, "peak": 0}
-    jenkins_double.faults.latency = 0.02
 
     def track(req: Request) -> Response | None:
         with lock:
             state["now"] += 1
             state["peak"] = max(state["peak"], state["now"])
+        time.sleep(0.05)  # hold the request open so concurrent ones overlap
         return None
 
     original = jenkins_double.counters.record
