@@ -140,21 +140,24 @@ def create_inbound_node(
     launcher_params: dict[str, Any] = {"webSocket": websocket}  # our own dict, never shared
 
     def create() -> None:
-        pj = _pj(client)
-        if pj.node_exists(name):  # python-jenkins checks too, but raises a bare exception
-            raise JenkinsRequestError(
-                "create agent", name, 400, f"Agent called \u2018{name}\u2019 already exists"
+        try:
+            _pj(client).create_node(
+                name,
+                numExecutors=executors,
+                nodeDescription=description,
+                remoteFS=remote_fs,
+                labels=labels,
+                exclusive=False,
+                launcher=jenkins.LAUNCHER_JNLP,
+                launcher_params=launcher_params,
             )
-        pj.create_node(
-            name,
-            numExecutors=executors,
-            nodeDescription=description,
-            remoteFS=remote_fs,
-            labels=labels,
-            exclusive=False,
-            launcher=jenkins.LAUNCHER_JNLP,
-            launcher_params=launcher_params,
-        )
+        except jenkins.JenkinsException as exc:
+            # python-jenkins checks first and raises a bare exception: not worth a retry.
+            if "already exists" in str(exc):
+                raise JenkinsRequestError(
+                    "create agent", name, 400, f"Agent called \u2018{name}\u2019 already exists"
+                ) from None
+            raise
 
     client._call("create agent", name, create)
 
