@@ -150,6 +150,8 @@ def test_refuses_a_system_directory_as_home(
     out = logs(container).strip().splitlines()
     assert len(out) in (1, 2), out  # at most a "resolves to" note before the one error line
     assert out[-1].startswith("jenkinsgen-entrypoint: refusing to take ownership of ")
+    changed = {entry["Path"] for entry in container.diff() or []}
+    assert "/etc/jenkins" not in changed  # refused before anything was created
 
 
 def test_read_only_home_fails_in_one_line(
