@@ -32,6 +32,7 @@ __all__ = ["DockerHost", "connect", "parse_host"]
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 DEFAULT_SOCKET = "/var/run/docker.sock"
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
+_MIN_API = "1.24"
 
 
 @dataclass(frozen=True)
@@ -108,13 +109,33 @@ def connect(host: DockerHost, timeout: int = 60) -> docker.DockerClient:
         raise AgentError(f"docker host {host}: cannot connect: no such socket")
     client = None
     try:
+        if host.cert_dir is not None:
+            kwargs["version"] = _tls_api_version(kwargs)
         client = docker.DockerClient(**kwargs)
+        if host.cert_dir is not None:
+            client.api.trust_env = False
         client.ping()
     except docker.errors.DockerException as exc:
         if client is not None:
             client.close()
         raise AgentError(f"docker host {host}: cannot connect: {_first_line(exc)}") from None
     return client
+
+
+def _tls_api_version(kwargs: dict[str, Any]) -> str:
+    """The engine's API version, asked with our CA only.
+
+    requests lets ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` override a session's CA file, which
+    breaks verification against a private Docker CA; so TLS clients ignore the environment
+    (``trust_env = False``), and the version the SDK would otherwise detect on construction,
+    before that can be set, is read here through a client built with a fixed old API version.
+    """
+    probe = docker.DockerClient(**{**kwargs, "version": _MIN_API})
+    try:
+        probe.api.trust_env = False
+        return str(probe.version(api_version=False)["ApiVersion"])
+    finally:
+        probe.close()
 
 
 def _first_line(exc: Exception) -> str:

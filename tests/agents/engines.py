@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -22,23 +23,110 @@ from typing import Any
 import docker
 
 
+def _openssl(*args: str, cwd: Path) -> None:
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def make_tls(where: Path) -> Path:
+    """A throwaway CA, a server certificate for 127.0.0.1 and a client certificate.
+
+    Returns the client directory (``ca.pem``, ``cert.pem``, ``key.pem``, as the docker CLI
+    expects); the server files stay in ``where``.
+    """
+    where.mkdir(parents=True)
+    client = where / "client"
+    client.mkdir()
+    _openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=jenkinsgen-test-ca",
+        "-keyout",
+        "ca-key.pem",
+        "-out",
+        "ca.pem",
+        cwd=where,
+    )
+    for name, ext in (
+        ("server", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth"),
+        ("client", "extendedKeyUsage=clientAuth"),
+    ):
+        _openssl(
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            f"/CN={name}",
+            "-keyout",
+            f"{name}-key.pem",
+            "-out",
+            f"{name}.csr",
+            cwd=where,
+        )
+        (where / f"{name}.ext").write_text(ext + "\n")
+        _openssl(
+            "x509",
+            "-req",
+            "-in",
+            f"{name}.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca-key.pem",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            f"{name}.ext",
+            "-out",
+            f"{name}.pem",
+            cwd=where,
+        )
+    shutil.copy(where / "ca.pem", client / "ca.pem")
+    shutil.copy(where / "client.pem", client / "cert.pem")
+    shutil.copy(where / "client-key.pem", client / "key.pem")
+    return client
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 class SecondEngine:
-    """``dockerd`` on ``unix://<tmp>/docker.sock``."""
+    """``dockerd`` on ``unix://<tmp>/docker.sock`` and, with TLS, on ``tcp://127.0.0.1:PORT``."""
 
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="jg-d2-", dir="/tmp"))
         self.socket = self.root / "docker.sock"
         self.url = f"unix://{self.socket}"
+        self.tls_port = _free_port()
+        self.tls_url = f"tcp://127.0.0.1:{self.tls_port}"
+        self.client_certs = self.root / "tls" / "client"
         self.proc: subprocess.Popen[bytes] | None = None
         self.client: Any = None
 
     def start(self, timeout: float = 60.0) -> SecondEngine:
         name = "jgd2" + uuid.uuid4().hex[:8]
+        tls = self.root / "tls"
+        make_tls(tls)
         log = open(self.root / "dockerd.log", "wb")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen(
             [
                 "dockerd",
                 f"--host={self.url}",
+                f"--host={self.tls_url}",
+                "--tlsverify",
+                f"--tlscacert={tls / 'ca.pem'}",
+                f"--tlscert={tls / 'server.pem'}",
+                f"--tlskey={tls / 'server-key.pem'}",
                 f"--data-root={self.root / 'data'}",
                 f"--exec-root={self.root / 'exec'}",
                 f"--pidfile={self.root / 'dockerd.pid'}",

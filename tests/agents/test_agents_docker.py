@@ -318,3 +318,31 @@ def test_bad_docker_host_is_one_clear_error(
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.output
+
+
+def test_tls_docker_host_with_per_host_certificates(
+    controller: Controller,
+    agent_image: str,
+    second_engine: SecondEngine,
+    second_cleanup: None,
+) -> None:
+    tls = (
+        f"{second_engine.tls_url}?certs={second_engine.client_certs}&socket={second_engine.socket}"
+    )
+    result = controller.cli(
+        "up", "--count", "1", "--label", "docker", "--image", agent_image, hosts=(tls,)
+    )
+    assert result.exit_code == 0, result.output
+    assert f"created docker-agent-1 on {second_engine.tls_url}" in result.stdout
+    (c,) = _ours(second_engine.client, controller).values()
+    assert c.attrs["HostConfig"]["Binds"] == [f"{second_engine.socket}:/var/run/docker.sock:rw"]
+    rows = _status(controller, (tls,))
+    assert [(r["node"], r["host"], r["container"]) for r in rows] == [
+        ("docker-agent-1", second_engine.tls_url, "running")
+    ]
+    # without the client certificate the TLS engine refuses: one clear error, nothing changed
+    plain = controller.cli("status", hosts=(second_engine.tls_url,))
+    assert plain.exit_code == 1
+    assert f"docker host {second_engine.tls_url}: cannot connect" in plain.stderr
+    assert controller.cli("down", "--all", hosts=(tls,)).exit_code == 0
+    assert _ours(second_engine.client, controller) == {}
