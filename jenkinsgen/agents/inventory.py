@@ -20,15 +20,17 @@ from jenkinsgen.jenkins.nodes import NodeInfo, list_nodes
 __all__ = ["MARKER", "Agent", "Engine", "Inventory", "node_description", "node_pool", "take"]
 
 MARKER = "managed-by: jenkinsgen-agents"
-_MARKER_RE = re.compile(rf"^{re.escape(MARKER)} pool=(\S+)\s*$", re.MULTILINE)
+_MARKER_RE = re.compile(rf"^{re.escape(MARKER)} pool=(\S+)(?: host=(\S+))?\s*$", re.MULTILINE)
 
 
-def node_description(pool: str) -> str:
-    """The description of a node we create: a sentence for people and the marker line."""
+def node_description(pool: str, host: str | None = None) -> str:
+    """The description of a node we create: a sentence for people and the marker line,
+    which names the pool and the Docker host the agent's container was started on."""
+    where = f" host={host}" if host else ""
     return (
         "Docker-socket agent provisioned by `jenkinsgen agents up`; "
         "`jenkinsgen agents down` removes it.\n"
-        f"{MARKER} pool={pool}"
+        f"{MARKER} pool={pool}{where}"
     )
 
 
@@ -36,6 +38,12 @@ def node_pool(description: str) -> str | None:
     """The pool named by a description's marker line, or None for a node that is not ours."""
     m = _MARKER_RE.search(description or "")
     return m.group(1) if m else None
+
+
+def node_host(description: str) -> str | None:
+    """The Docker host recorded in the marker line, if any."""
+    m = _MARKER_RE.search(description or "")
+    return m.group(2) if m else None
 
 
 @dataclass(frozen=True)

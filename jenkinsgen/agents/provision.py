@@ -5,7 +5,8 @@ Rules, applied to our own nodes and containers only:
 * an agent whose node and running container exist is left alone (``ok``);
 * a stopped container is started again (``restart``); one started from another image than
   asked is replaced, keeping its node (``recreate``);
-* a node whose container vanished gets a new container (``start``);
+* a node whose container vanished gets a new container (``start``) on the host recorded in
+  its description; when that host is not among the given ones, nothing is changed;
 * a container whose node was deleted gets its node back and, as the node's secret is new,
   a new container on the same host (``repair``);
 * missing agents are created with the lowest free ``<pool>-<n>`` names (``create``);
@@ -36,7 +37,14 @@ from jenkinsgen.agents.containers import (
     run_agent,
     start,
 )
-from jenkinsgen.agents.inventory import Agent, Engine, Inventory, node_description, take
+from jenkinsgen.agents.inventory import (
+    Agent,
+    Engine,
+    Inventory,
+    node_description,
+    node_host,
+    take,
+)
 from jenkinsgen.agents.placement import Capacity, Strategy, place
 from jenkinsgen.errors import AgentError, JenkinsgenError
 from jenkinsgen.jenkins.client import JenkinsClient
@@ -139,11 +147,24 @@ def plan(
         actions.append(Action("remove", a.name, existing=a))
     survivors = keep[extra:]
     on_host: dict[str, int] = {e.host.url: 0 for e in engines}
+    by_url = {e.host.url: e for e in engines}
     need_host: list[Action] = []
+    elsewhere: list[str] = []
     for a in sorted(survivors, key=lambda a: a.name):
         best = a.container
         if best is None:
-            need_host.append(Action("start", a.name, existing=a))
+            recorded = node_host(a.node.description) if a.node is not None else None
+            if recorded is not None and recorded not in by_url:
+                elsewhere.append(
+                    f"{a.name}: its container was started on {recorded}, which is "
+                    f"not among --docker-host; give that host too, or "
+                    f"`jenkinsgen agents down {a.name}`"
+                )
+            elif recorded is not None:
+                on_host[recorded] = on_host.get(recorded, 0) + 1
+                actions.append(Action("start", a.name, by_url[recorded], a))
+            else:
+                need_host.append(Action("start", a.name, existing=a))
             continue
         engine = _engine_of(engines, best)
         on_host[engine.host.url] = on_host.get(engine.host.url, 0) + 1
@@ -157,6 +178,8 @@ def plan(
         actions.append(Action(kind, a.name, engine, a))
         if len(a.containers) > 1 and kind in ("ok", "restart"):
             actions.append(Action("dedupe", a.name, engine, a))
+    if elsewhere:
+        raise AgentError("\n".join(elsewhere))
     used = set(inventory.agents) | inventory.foreign_nodes
     index = 0
     for _ in range(options.count - len(survivors)):
@@ -171,7 +194,6 @@ def plan(
         strategy=options.strategy,
         capacity=capacity,
     )
-    by_url = {e.host.url: e for e in engines}
     for action, url in zip(need_host, hosts, strict=True):
         action.host = by_url[url]
         actions.append(action)
@@ -206,7 +228,9 @@ def _execute(action: Action, jenkins: JenkinsClient, options: UpOptions) -> None
         create_inbound_node(
             jenkins,
             name,
-            description=node_description(options.pool),
+            description=node_description(
+                options.pool, action.host.host.url if action.host is not None else None
+            ),
             executors=options.executors,
             remote_fs=settings.remote_fs,
             labels=options.labels,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from jenkinsgen.agents.inventory import Engine, take
+from jenkinsgen.agents.inventory import Engine, node_host, take
 from jenkinsgen.jenkins.client import JenkinsClient
+from jenkinsgen.jenkins.nodes import NodeInfo
 
 __all__ = ["StatusRow", "format_table", "status"]
 
@@ -46,13 +47,18 @@ def status(
             StatusRow(
                 node=agent.name,
                 pool=agent.pool,
-                host=str(c.host) if c is not None else "-",
+                host=str(c.host) if c is not None else _recorded_host(agent.node),
                 container=c.state if c is not None else "missing",
                 jenkins=state,
                 activity=activity,
             )
         )
     return sorted(rows, key=lambda r: (r.pool, _natural(r.node)))
+
+
+def _recorded_host(node: NodeInfo | None) -> str:
+    host = node_host(node.description) if node is not None else None
+    return host or "-"
 
 
 def _natural(name: str) -> tuple[str, int]:

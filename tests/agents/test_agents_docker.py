@@ -213,15 +213,24 @@ def test_two_docker_hosts_round_robin(
     assert sorted(r["host"] for r in rows) == sorted(
         [LOCAL, LOCAL, second_engine.url, second_engine.url]
     )
-    # losing a container on the second host is repaired there or elsewhere; count stays 4
-    next(iter(remote.values())).remove(force=True)
-    assert (
-        controller.cli(
-            "up", "--count", "4", "--label", "docker", "--image", agent_image, hosts=hosts
-        ).exit_code
-        == 0
-    )
-    assert len(_ours(docker_client, controller)) + len(_ours(second_engine.client, controller)) == 4
+    # a container lost on the second host comes back on that host
+    lost, other = sorted(remote)
+    remote[lost].remove(force=True)
+    args = ("--count", "4", "--label", "docker", "--image", agent_image)
+    again = controller.cli("up", *args, hosts=hosts)
+    assert again.exit_code == 0, again.output
+    assert f"started {lost} on {second_engine.url}" in again.stdout
+    assert sorted(_ours(second_engine.client, controller)) == sorted(remote)
+    # leaving that host out is refused before anything changes, naming the agent
+    remote_now = _ours(second_engine.client, controller)
+    remote_now[other].remove(force=True)
+    refused = controller.cli("up", *args, hosts=(LOCAL,))
+    assert refused.exit_code == 1
+    assert f"{other}: its container was started on {second_engine.url}" in refused.stderr
+    assert sorted(_ours(docker_client, controller)) == sorted(local)
+    row = next(r for r in _status(controller, (LOCAL,)) if r["node"] == other)
+    assert (row["host"], row["container"]) == (second_engine.url, "missing")
+    assert controller.cli("up", *args, hosts=hosts).exit_code == 0
     assert controller.cli("down", "--all", hosts=hosts).exit_code == 0
     assert _ours(second_engine.client, controller) == {}
     assert nodes_of(controller.double).names() == []

@@ -8,7 +8,7 @@ import pytest
 
 from jenkinsgen.agents.containers import controller_id, redact
 from jenkinsgen.agents.hosts import parse_host
-from jenkinsgen.agents.inventory import node_description, node_pool
+from jenkinsgen.agents.inventory import node_description, node_host, node_pool
 from jenkinsgen.agents.placement import Capacity, place
 from jenkinsgen.errors import AgentError
 from jenkinsgen.jenkins.client import JenkinsClient, JenkinsRequestError
@@ -98,6 +98,10 @@ def test_bad_hosts(spec: str, message: str) -> None:
 
 def test_marker_round_trip_and_controller_id() -> None:
     assert node_pool(node_description("docker-agent")) == "docker-agent"
+    described = node_description("docker-agent", "tcp://b.example.com:2376")
+    assert node_pool(described) == "docker-agent"
+    assert node_host(described) == "tcp://b.example.com:2376"
+    assert node_host(node_description("docker-agent")) is None
     assert node_pool("a node somebody made") is None
     assert node_pool("managed-by: jenkinsgen-agents pool=x y") is None
     assert controller_id("HTTP://Jenkins.Example.com/ci/") == controller_id(
