@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 import click
 
@@ -25,9 +26,59 @@ COMMAND_MODULES = (
     "agents_cmds",
 )
 
+#: Which module defines each top-level command, so running one imports only its module (the
+#: others pull in the Docker SDK, python-jenkins and requests). A test keeps it complete.
+COMMAND_HOMES = {
+    "validate": "spec_cmds",
+    "schema": "spec_cmds",
+    "render": "render_cmd",
+    "diff": "sync_cmds",
+    "apply": "sync_cmds",
+    "bundle": "bundle_cmds",
+    "image": "image_cmds",
+    "agents": "agents_cmds",
+}
+
 
 class _Group(click.Group):
-    """Turns JenkinsgenError into one located line per problem and exit status 1."""
+    """Imports a command's module when the command is used; turns JenkinsgenError into one
+    located line per problem and exit status 1.
+
+    ``commands`` (all of them, e.g. for documentation tests) imports every module on first use;
+    running or listing commands only imports what it needs (``--help`` needs them all).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._loaded: set[str] = set()
+        super().__init__(*args, **kwargs)
+
+    @property  # type: ignore[override]
+    def commands(self) -> dict[str, click.Command]:
+        for module in COMMAND_MODULES:
+            self._load(module)
+        return self._commands
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        self._commands = value
+
+    def _load(self, module: str) -> None:
+        if module in self._loaded:
+            return
+        self._loaded.add(module)
+        for command in importlib.import_module(f"jenkinsgen.cli.{module}").COMMANDS:
+            assert command.name is not None
+            self._commands[command.name] = command
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        home = COMMAND_HOMES.get(cmd_name)
+        if home is None:
+            return self.commands.get(cmd_name)
+        self._load(home)
+        return self._commands.get(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMAND_HOMES) | set(self._commands))
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -65,12 +116,6 @@ def cli(ctx: click.Context, quiet: int, verbose: int) -> None:
     ctx.ensure_object(dict)
     ctx.obj["verbosity"] = verbose - quiet
     setup_logging(verbose - quiet)
-
-
-for _name in COMMAND_MODULES:
-    _module = importlib.import_module(f"jenkinsgen.cli.{_name}")
-    for _command in _module.COMMANDS:
-        cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> None:

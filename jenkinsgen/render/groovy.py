@@ -61,7 +61,25 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def groovy_str(value: object) -> str:
-    """``value`` (a str) as a single-quoted Groovy string literal that evaluates to it exactly."""
+    """``value`` (a str) as a single-quoted Groovy string literal that evaluates to it exactly.
+
+    Plain text (printable ASCII without a backslash or a quote: names, URLs, most commands)
+    needs no escape, so it is quoted at once; everything else takes :func:`groovy_str_slow`.
+    Both give the same literal (a property test checks it).
+    """
+    if (
+        type(value) is str
+        and value.isascii()
+        and value.isprintable()
+        and "'" not in value
+        and "\\" not in value
+    ):
+        return "'" + value + "'"
+    return groovy_str_slow(value)
+
+
+def groovy_str_slow(value: object) -> str:
+    """:func:`groovy_str` for any value: escapes what needs it, refuses what cannot be carried."""
     if not isinstance(value, str):
         raise RenderError(f"expected a string for a Groovy literal, got {type(value).__name__}")
     if "\uffff" in value:

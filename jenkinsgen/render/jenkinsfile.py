@@ -96,21 +96,104 @@ def _options(defaults: Defaults) -> dict[str, Any]:
     }
 
 
-def _deploy_env(env: Environment, multibranch: bool) -> dict[str, Any]:
+def _env_key(env: Environment, multibranch: bool) -> tuple[Any, ...]:
+    """What the Deliver stage of ``env`` is rendered from, in the order of ``_ENV_KEYS``."""
     comparator = None
     if multibranch:
         comparator = "GLOB" if env.is_glob else "EQUALS"
-    return {
-        "name": env.name,
-        "branch": env.branch,
-        "when_comparator": comparator,
-        "manual": env.manual,
-        "submitter": ",".join(env.approvers),
-        "approval_timeout_minutes": env.approval_timeout_minutes,
-    }
+    return (
+        env.name,
+        env.branch,
+        comparator,
+        env.manual,
+        ",".join(env.approvers),
+        env.approval_timeout_minutes,
+    )
+
+
+def _deploy_env(env: Environment, multibranch: bool) -> dict[str, Any]:
+    return dict(zip(_ENV_KEYS, _env_key(env, multibranch), strict=True))
+
+
+_SERVICE_TEMPLATE = "Jenkinsfile.j2"
+
+#: The names an environment has in the service template (``env.name``, ...).
+_ENV_KEYS = (
+    "name",
+    "branch",
+    "when_comparator",
+    "manual",
+    "submitter",
+    "approval_timeout_minutes",
+)
+
+
+@cache
+def _macros() -> Any:
+    """macros.j2 as ``{% import "macros.j2" as m %}`` makes it (its macros take no context)."""
+    return _environment().get_template("macros.j2").module
+
+
+def _render_block(block: str, context: Mapping[str, Any]) -> str:
+    """One block of the service template, rendered with ``context`` (and the macros) only."""
+    try:
+        template = _environment().get_template(_SERVICE_TEMPLATE)
+        ctx = template.new_context({"m": _macros(), **context})
+        return "".join(template.blocks[block](ctx))
+    except jinja2.TemplateError as exc:  # a template bug or a missing value, never user input
+        raise RenderError(f"job template {_SERVICE_TEMPLATE}: {exc}") from exc
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _build_block(
+    container: str | None,
+    agent_label: str,
+    build: str,
+    test_command: str | None,
+    test_junit: str | None,
+) -> str:
+    """The Build and Test stages: the same text for every service with the same commands."""
+    return _render_block(
+        "build",
+        {
+            "container": container,
+            "agent_label": agent_label,
+            "build": build,
+            "test_command": test_command,
+            "test_junit": test_junit,
+        },
+    )
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _deliver_block(
+    env: tuple[Any, ...],
+    registry_credentials: str,
+    image_script: str,
+    deploy_script: str | None,
+    deploy_credentials: str | None,
+) -> str:
+    """One environment's Deliver stage: it holds no service name, repository or webhook (they
+    reach the scripts as environment variables), so services share its text."""
+    return _render_block(
+        "deliver",
+        {
+            "env": dict(zip(_ENV_KEYS, env, strict=True)),
+            "registry_credentials": registry_credentials,
+            "image_script": image_script,
+            "deploy_script": deploy_script,
+            "deploy_credentials": deploy_credentials,
+        },
+    )
+
+
+@cache
+def _tail_block() -> str:
+    return _render_block("tail", {})
 
 
 def _service_context(p: Plan, job: JobPlan, service: Service) -> dict[str, Any]:
+    """Every name the service template uses, for ``job``."""
     defaults = p.spec.defaults
     multibranch = job.kind == "multibranch"
     if not job.environments:
@@ -125,23 +208,110 @@ def _service_context(p: Plan, job: JobPlan, service: Service) -> dict[str, Any]:
             "credentials": service.repo_credentials,
         }
     image = service.image
+    trigger = service.trigger
     deploy_script = None
-    if service.trigger is not None:
-        deploy_script = _deploy_script(service.trigger.credentials is not None)
+    if trigger is not None:
+        deploy_script = _deploy_script(trigger.credentials is not None)
     return {
         **_options(defaults),
         "container": defaults.container,
         "registry_credentials": defaults.registry_credentials,
         "image_repo": f"{defaults.registry}/{image.name}",
         "registry_host": registry_host(defaults.registry),
+        "deploy_webhook": trigger.webhook if trigger is not None else None,
         "checkout": checkout,
         "build": service.build,
-        "test": service.test,
-        "trigger": service.trigger,
+        "test_command": service.test.command if service.test is not None else None,
+        "test_junit": service.test.junit if service.test is not None else None,
         "environments": [_deploy_env(env, multibranch) for env in job.environments],
         "image_script": _image_script(image),
         "deploy_script": deploy_script,
+        "deploy_credentials": trigger.credentials if trigger is not None else None,
     }
+
+
+@lru_cache(maxsize=64, typed=True)
+def _head_block(agent_label: str, timeout_minutes: int, builds_to_keep: int) -> str:
+    return _render_block(
+        "head",
+        {
+            "agent_label": agent_label,
+            "timeout_minutes": timeout_minutes,
+            "builds_to_keep": builds_to_keep,
+        },
+    )
+
+
+@lru_cache(maxsize=64, typed=True)
+def _environment_block(image_repo: str, host: str | None, deploy_webhook: str | None) -> str:
+    """The service's ``environment { }`` (shared by the jobs of one service, made in a row)."""
+    return _render_block(
+        "environment",
+        {"image_repo": image_repo, "registry_host": host, "deploy_webhook": deploy_webhook},
+    )
+
+
+def _service_text(p: Plan, job: JobPlan, service: Service) -> str:
+    """The service template's text for ``job``, block by block: only the checkout is rendered
+    for every job; the other blocks come from caches keyed on exactly the values they are
+    rendered from. Equal to rendering the whole template with :func:`_service_context`
+    (tested), which also makes the same checks."""
+    defaults = p.spec.defaults
+    environments = job.environments
+    multibranch = job.kind == "multibranch"
+    if not environments:
+        raise RenderError("the service takes part in no environment")
+    if not multibranch and len(environments) != 1:
+        raise RenderError("a pipeline job deploys exactly one environment")
+    trigger = service.trigger
+    test = service.test
+    parts = [
+        _head_block(defaults.agent, defaults.timeout_minutes, defaults.builds_to_keep),
+        _environment_block(
+            f"{defaults.registry}/{service.image.name}",
+            registry_host(defaults.registry),
+            trigger.webhook if trigger is not None else None,
+        ),
+    ]
+    if not multibranch:
+        checkout = {
+            "url": service.repo,
+            "branch": environments[0].branch,
+            "credentials": service.repo_credentials,
+        }
+        parts.append(_render_block("checkout", {"checkout": checkout}))
+    parts.append(
+        _build_block(
+            defaults.container,
+            defaults.agent,
+            service.build,
+            test.command if test is not None else None,
+            test.junit if test is not None else None,
+        )
+    )
+    image_script = _image_script(service.image)
+    deploy_script = None
+    deploy_credentials = None
+    if trigger is not None:
+        deploy_credentials = trigger.credentials
+        deploy_script = _deploy_script(deploy_credentials is not None)
+    for env in environments:
+        parts.append(
+            _deliver_block(
+                _env_key(env, multibranch),
+                defaults.registry_credentials,
+                image_script,
+                deploy_script,
+                deploy_credentials,
+            )
+        )
+    parts.append(_tail_block())
+    return "".join(parts)
+
+
+def _service_text_whole(context: Mapping[str, Any]) -> str:
+    """The service template rendered in one piece (what :func:`_service_text` must equal)."""
+    return _render(_SERVICE_TEMPLATE, context)
 
 
 def _seed_context(p: Plan, seed: Seed) -> dict[str, Any]:
@@ -170,7 +340,7 @@ def render_jenkinsfile(p: Plan, job: JobPlan) -> str:
         elif job.kind in ("pipeline", "multibranch"):
             if job.service is None:
                 raise RenderError(f"a {job.kind} job needs a service")
-            text = _render("Jenkinsfile.j2", _service_context(p, job, job.service))
+            text = _service_text(p, job, job.service)
         else:
             raise RenderError(f"unknown job kind {job.kind!r}")
     except RenderError as exc:

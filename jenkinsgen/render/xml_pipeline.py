@@ -15,14 +15,13 @@ Properties, in the order Jenkins writes them:
 The seed job is the same kind of job with its own Jenkinsfile; its trigger fires on every
 push of the config repository.
 
-The element tree is built once (:func:`_skeleton`) and copied per job: thousands of jobs
-differ only in three texts.
+The element tree is built once per thread (:func:`_skeleton`) and reused: thousands of jobs
+differ only in three texts, which every call sets before it serializes.
 """
 
 from __future__ import annotations
 
-import copy
-from functools import cache
+import threading
 
 from lxml import etree
 
@@ -31,14 +30,13 @@ from jenkinsgen.render.xml_text import serialize, xml_text
 
 _PROPS = "org.jenkinsci.plugins.workflow.job.properties."
 
-# Positions in the skeleton of the three texts that vary (checked in _skeleton).
+# Positions in the skeleton of the three texts that vary (checked in _build_skeleton).
 _DESCRIPTION = (1,)
 _NUM_TO_KEEP = (3, 0, 0, 1)
 _SCRIPT = (4, 0)
 
 
-@cache
-def _skeleton() -> etree._Element:
+def _build_skeleton() -> etree._Element:
     root = etree.Element("flow-definition", plugin=WORKFLOW_JOB)
     sub(root, "actions")
     sub(root, "description")
@@ -74,6 +72,17 @@ def _skeleton() -> etree._Element:
     return root
 
 
+_LOCAL = threading.local()
+
+
+def _skeleton() -> etree._Element:
+    """This thread's tree (threads must not share one: each call rewrites its texts)."""
+    root: etree._Element | None = getattr(_LOCAL, "root", None)
+    if root is None:
+        root = _LOCAL.root = _build_skeleton()
+    return root
+
+
 def _at(root: etree._Element, where: tuple[int, ...]) -> etree._Element:
     el = root
     for index in where:
@@ -83,8 +92,10 @@ def _at(root: etree._Element, where: tuple[int, ...]) -> etree._Element:
 
 def pipeline_xml(description: str, script: str, builds_to_keep: int, where: str) -> bytes:
     """The job's config.xml; ``description`` already ends with the marker line."""
-    root = copy.deepcopy(_skeleton())
-    _at(root, _DESCRIPTION).text = xml_text(description, f"{where}: description")
+    description = xml_text(description, f"{where}: description")
+    script = xml_text(script, f"{where}: Jenkinsfile")
+    root = _skeleton()
+    _at(root, _DESCRIPTION).text = description
     _at(root, _NUM_TO_KEEP).text = str(builds_to_keep)
-    _at(root, _SCRIPT).text = xml_text(script, f"{where}: Jenkinsfile")
+    _at(root, _SCRIPT).text = script
     return serialize(root)

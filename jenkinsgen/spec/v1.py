@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,11 +26,13 @@ IMAGE_WITH_TAG = rf"{IMAGE_REF}(?::[A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})?(?:@sha2
 
 #: Characters a URL may not hold: they would mean something to Groovy or the shell.
 URL_FORBIDDEN = "$\\'\"`"
+#: One scan for what ``_url_check`` refuses first (``\s`` is exactly ``str.isspace``).
+_URL_BAD_CHAR = re.compile("[\\s" + re.escape(URL_FORBIDDEN) + "\x00-\x1f\x7f]")
 
 
 def _url_check(value: str) -> str | None:
     """A repository or webhook URL: no embedded password, a real scheme and host."""
-    if any(ch.isspace() or ch in URL_FORBIDDEN or ord(ch) < 0x20 or ch == "\x7f" for ch in value):
+    if _URL_BAD_CHAR.search(value) is not None:
         return "URL must not contain whitespace, control characters, quotes, '$', '\\' or '`'"
     if value.startswith("git@") and ":" in value:
         return None  # scp-like Git address
