@@ -209,3 +209,19 @@ def test_sigint_mid_apply_leaves_every_job_old_or_new(
     jenkins_double.faults.latency = 0
     rerun = _run("apply", str(new), "--url", jenkins_double.url)
     assert rerun.returncode == 0 and f"{olds} updated" in rerun.stdout
+
+
+def test_diff_verify_shows_a_hand_edit(jenkins_double: JenkinsDouble, tmp_path: Path) -> None:
+    spec = _spec(tmp_path, services=1)
+    assert _run("apply", str(spec), "--url", jenkins_double.url).returncode == 0
+    jenkins_double.counters.reset()
+    jenkins_double.edit_config(
+        "delivery/s0/dev", lambda x: x.replace(b"<numToKeep>", b"<numToKeep>9")
+    )
+    plain = _run("diff", str(spec), "--url", jenkins_double.url)
+    assert "drift" not in plain.stdout  # the digest alone cannot see it
+    out = _run("diff", str(spec), "--url", jenkins_double.url, "--verify")
+    assert out.returncode == 0, out.stderr
+    assert "        drift  delivery/s0/dev  (edited by hand)" in out.stdout.splitlines()
+    assert "-        <numToKeep>920</numToKeep>" in out.stdout
+    assert jenkins_double.counters.writes == 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import jenkins
 import pytest
 import requests
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.jenkins_double import JenkinsDouble
 from tests.jenkins_double.api import TreeSyntaxError, parse_tree
@@ -177,3 +179,26 @@ def test_hand_edit_is_reserialised(jenkins_double: JenkinsDouble) -> None:
     assert jenkins_double.config("j").startswith(b"<?xml version='1.1'")
     with pytest.raises(KeyError):
         jenkins_double.edit_config("missing", lambda x: x)
+
+
+def _tree_text(tree: dict[str, object]) -> str:
+    parts = []
+    for name, sub in tree.items():
+        parts.append(name + (f"[{_tree_text(sub)}]" if isinstance(sub, dict) else ""))  # type: ignore[arg-type]
+    return ",".join(parts)
+
+
+_names = st.text(alphabet="abcdefgh_", min_size=1, max_size=6)
+_trees = st.recursive(
+    st.dictionaries(_names, st.none(), min_size=1, max_size=3),
+    lambda inner: st.dictionaries(_names, st.none() | inner, min_size=1, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(_trees)
+def test_parse_tree_reads_back_what_was_written(tree: dict[str, object]) -> None:
+    def plain(parsed: dict[str, object]) -> dict[str, object]:
+        return {k: (plain(v.sub) if v.sub is not None else None) for k, v in parsed.items()}  # type: ignore[attr-defined]
+
+    assert plain(parse_tree(_tree_text(tree))) == tree  # type: ignore[arg-type]
