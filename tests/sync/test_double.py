@@ -202,3 +202,37 @@ def test_parse_tree_reads_back_what_was_written(tree: dict[str, object]) -> None
         return {k: (plain(v.sub) if v.sub is not None else None) for k, v in parsed.items()}  # type: ignore[attr-defined]
 
     assert plain(parse_tree(_tree_text(tree))) == tree  # type: ignore[arg-type]
+
+
+def test_python_jenkins_lists_nested_jobs(jenkins_double: JenkinsDouble) -> None:
+    jenkins_double.put_item("F", FOLDER_XML)
+    jenkins_double.put_item("F/G", FOLDER_XML)
+    jenkins_double.put_item("F/G/j", freestyle())
+    server = jenkins.Jenkins(jenkins_double.url)
+    names = sorted(j["fullname"] for j in server.get_all_jobs())
+    assert names == ["F", "F/G", "F/G/j"]
+
+
+def test_extension_routes_get_auth_crumbs_and_counters() -> None:
+    """The registration API agents' nodes.py relies on (README: Extending)."""
+    from tests.jenkins_double.routing import Failure, Response
+
+    with JenkinsDouble(users={"u": "pw"}, tokens={"u": "tok"}, extensions=()) as d:
+        seen = []
+
+        def hello(req, m):  # type: ignore[no-untyped-def]
+            if m["name"] == "bad":
+                raise Failure("no such thing")
+            seen.append((req.user, req.via_token))
+            return Response.json({"name": m["name"]})
+
+        d.router.add("POST", r"things/(?P<name>[^/]+)/poke", hello, kind="things/poke")
+        url = d.url + "/things/a/poke"
+        assert requests.post(url).status_code == 403  # anonymous
+        assert requests.post(url, auth=("u", "pw")).status_code == 403  # no crumb
+        assert requests.post(url, auth=("u", "tok")).json() == {"name": "a"}
+        bad = requests.post(d.url + "/things/bad/poke", auth=("u", "tok"))
+        assert (bad.status_code, bad.headers["X-Error"]) == (400, "no such thing")
+        assert requests.get(url, auth=("u", "tok")).status_code == 405
+        assert seen == [("u", True)]
+        assert d.counters.count("POST", "things/poke") == 4
