@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
 
 import docker
@@ -10,7 +12,7 @@ from click.testing import CliRunner
 
 from jenkinsgen.cli.main import cli
 from jenkinsgen.errors import ImageError
-from jenkinsgen.images import push_image
+from jenkinsgen.images import push_image, registry_auth
 from tests.dockerlib.fixtures import DockerCleanup, Registry
 
 pytestmark = pytest.mark.docker
@@ -105,3 +107,42 @@ def test_cli_build_failure_is_one_line_with_exit_1(
     errors = [line for line in result.output.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1, result.output
     assert "building the agent image" in errors[0] and "Traceback" not in result.output
+
+
+def test_push_with_credentials_from_the_docker_config(
+    docker_cleanup: DockerCleanup,
+    agent_image: str,
+    local_registry: Registry,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without JENKINSGEN_REGISTRY_* the engine gets what `docker login` stored."""
+    token = base64.b64encode(f"{local_registry.username}:{local_registry.password}".encode())
+    config = tmp_path / "docker-config"
+    config.mkdir()
+    (config / "config.json").write_text(
+        json.dumps({"auths": {local_registry.address: {"auth": token.decode()}}})
+    )
+    monkeypatch.setenv("DOCKER_CONFIG", str(config))
+    monkeypatch.delenv("JENKINSGEN_REGISTRY_USERNAME", raising=False)
+    monkeypatch.delenv("JENKINSGEN_REGISTRY_PASSWORD", raising=False)
+    source = "jgtest-push-agent:" + docker_cleanup.name("cfg")
+    docker_cleanup.images.append(source)
+    docker_cleanup.client.images.get(agent_image).tag(source)
+    empty = tmp_path / "empty-config"
+    empty.mkdir()
+    monkeypatch.setenv("DOCKER_CONFIG", str(empty))
+    client = docker.from_env()
+    try:  # control: no stored login, refused
+        with pytest.raises(ImageError):
+            push_image(client, source, f"{local_registry.address}/acme", auth=registry_auth())
+    finally:
+        client.close()
+    monkeypatch.setenv("DOCKER_CONFIG", str(config))
+    client = docker.from_env()
+    try:
+        target = push_image(client, source, f"{local_registry.address}/acme", auth=registry_auth())
+    finally:
+        client.close()
+    docker_cleanup.images.append(target)
+    assert target == f"{local_registry.address}/acme/{source}"
