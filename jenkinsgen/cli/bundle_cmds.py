@@ -91,7 +91,15 @@ def resolve_cmd(
     output: Path,
     check: bool,
 ) -> None:
-    """Resolve PLUGINS.txt|PLUGINS.yaml into a pinned, checksummed plugins.lock."""
+    """Resolve PLUGINS.txt|PLUGINS.yaml into a pinned, checksummed plugins.lock.
+
+    \b
+    Examples:
+      jenkinsgen bundle resolve plugins.txt --update-center update-center.json \\
+          --jenkins-version 2.555.2 -o plugins.lock
+      jenkinsgen bundle resolve plugins.yaml --update-center https://updates.example.com/uc.json \\
+          --plugin-versions plugin-versions.json --jenkins-version 2.555.2 --check
+    """
     requests = pluginlist.load(plugin_list)
     center = updatecenter.load(update_center, plugin_versions)
     experimental_center = updatecenter.load(experimental) if experimental else None
@@ -183,7 +191,13 @@ def download_cmd(
     retries: int,
     prune: bool,
 ) -> None:
-    """Download and verify the archives of PLUGINS.lock into DIR (all or nothing)."""
+    """Download and verify the archives of PLUGINS.lock into DIR (all or nothing).
+
+    \b
+    Examples:
+      jenkinsgen bundle download plugins.lock -d build/plugins
+      jenkinsgen bundle download plugins.lock -d build/plugins --mirror https://mirror.example.com/jenkins
+    """
     lock = read_lock(lock_file)
     counts = {"skipped": 0, "downloaded": 0}
     show_bar = sys.stderr.isatty()

@@ -22,7 +22,13 @@ from jenkinsgen.images import (
 
 @click.group("image")
 def image() -> None:
-    """Build the controller and agent images."""
+    """Build the controller and agent images.
+
+    \b
+    Examples:
+      jenkinsgen image build controller --bundle plugins.lock --jobs out -t acme/jenkins:1
+      jenkinsgen image build agent -t acme/jenkins-agent:1 --push registry.example.com/acme
+    """
 
 
 @image.command("build")

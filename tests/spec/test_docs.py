@@ -47,6 +47,7 @@ def test_every_command_is_documented_and_has_help_with_examples() -> None:
         result = runner.invoke(cli, [*full.split()[1:], "--help"])
         assert result.exit_code == 0, full
         assert "Usage:" in result.output
+        assert "Example" in result.output, f"{full} --help shows no example"
 
 
 def test_version_and_help() -> None:
