@@ -135,3 +135,35 @@ def test_string_form_of_test_and_default_image() -> None:
     assert spec.environments_of(service) == spec.environments
     assert spec.layout == "per-environment"
     assert spec.defaults.agent == "docker"
+
+
+def test_errors_are_coloured_on_a_terminal() -> None:
+    import os
+    import pty
+
+    controller, terminal = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "jenkinsgen.cli.main", "validate", str(BAD[0])],
+            stdin=subprocess.DEVNULL,
+            stdout=terminal,
+            stderr=terminal,
+            check=False,
+            env={**os.environ, "TERM": "xterm"},
+        )
+        os.close(terminal)
+        chunks = []
+        while True:
+            try:
+                data = os.read(controller, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        os.close(controller)
+    output = b"".join(chunks).decode()
+    assert proc.returncode == 1
+    assert "\x1b[" in output
+    assert str(BAD[0]) in output
