@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -10,15 +11,16 @@ import click
 from jenkinsgen.cli.common import info
 from jenkinsgen.render import render_spec
 from jenkinsgen.render.model import Rendered
-from jenkinsgen.render.output import check_tree, write_tree
+from jenkinsgen.render.output import check_tree, render_into
 from jenkinsgen.spec import load_spec
 
 #: How many paths of each kind ``--check`` lists before it only counts them.
 _SHOWN = 20
 
 
-def _items_summary(rendered: Rendered) -> str:
-    counts: Counter[str] = Counter(item.kind for item in rendered.items)
+def _items_summary(rendered: Rendered | Iterable[str]) -> str:
+    kinds = (item.kind for item in rendered.items) if isinstance(rendered, Rendered) else rendered
+    counts: Counter[str] = Counter(kinds)
     parts = []
     for kind, label in (
         ("folder", "folder"),
@@ -67,9 +69,10 @@ def render(ctx: click.Context, spec: str, out: str, check: bool) -> None:
       jenkinsgen render jenkinsgen.yaml -o out
       jenkinsgen render jenkinsgen.yaml -o out --check   # in CI: fail when out/ is stale
     """
-    rendered = render_spec(load_spec(spec))
-    what = _items_summary(rendered)
+    loaded = load_spec(spec)
     if check:
+        rendered = render_spec(loaded)
+        what = _items_summary(rendered)
         diff = check_tree(rendered, Path(out))
         if diff.current:
             info(ctx, f"{out}: up to date ({what})")
@@ -79,9 +82,11 @@ def render(ctx: click.Context, spec: str, out: str, check: bool) -> None:
         _list("removed", diff.removed)
         click.echo(f"{out}: out of date: {diff.summary()}; run: jenkinsgen render {spec} -o {out}")
         ctx.exit(1)
-    result = write_tree(rendered, Path(out))
+    # Rendered straight into OUT (each worker process writes what it renders): the same tree
+    # as write_tree(render_spec(...)), without the whole render held in one process.
+    result = render_into(loaded, Path(out))
     stale = f", {len(result.removed)} stale removed" if result.removed else ""
-    info(ctx, f"rendered {what} into {out} ({result.files} files{stale})")
+    info(ctx, f"rendered {_items_summary(result.kinds)} into {out} ({result.files} files{stale})")
 
 
 COMMANDS: list[click.Command] = [render]

@@ -26,7 +26,9 @@ __all__ = [
     "Rendered",
     "RenderedItem",
     "auto_workers",
+    "check_unique_paths",
     "parse_marker",
+    "render_item",
     "render_plan",
     "render_spec",
 ]
@@ -69,6 +71,13 @@ def _job_text(p: Plan, job: JobPlan) -> str:
         f"Service {svc.name}, environment {env.name}: builds branch {env.branch} of "
         f"{svc.repo}; deploy is {gate}."
     )
+
+
+def render_item(p: Plan, item: FolderPlan | JobPlan) -> RenderedItem:
+    """One folder or job of ``p`` (what :func:`render_plan` makes for it)."""
+    if isinstance(item, FolderPlan):
+        return _render_folder(p, item, p.spec.folder)
+    return _render_job(p, item, p.spec.folder)
 
 
 def _render_job(p: Plan, job: JobPlan, owner: str) -> RenderedItem:
@@ -158,7 +167,7 @@ def _describe_item(item: FolderPlan | JobPlan) -> str:
     return f"service {service.name}" if service is not None else "a spec folder"
 
 
-def _check_unique_paths(p: Plan) -> None:
+def check_unique_paths(p: Plan) -> None:
     """Two items on one path would overwrite each other (e.g. a service named like the seed)."""
     seen: dict[tuple[str, ...], FolderPlan | JobPlan] = {}
     items: list[FolderPlan | JobPlan] = [*p.folders, *p.jobs]
@@ -177,7 +186,7 @@ def render_plan(p: Plan, workers: int | None = None) -> Rendered:
     ``workers`` > 1 renders jobs in that many processes (None: :func:`auto_workers`); the
     result does not depend on it.
     """
-    _check_unique_paths(p)
+    check_unique_paths(p)
     owner = p.spec.folder
     items = [_render_folder(p, f, owner) for f in p.folders]
     n = auto_workers(len(p.jobs)) if workers is None else workers

@@ -138,7 +138,7 @@ def _render_block(block: str, context: Mapping[str, Any]) -> str:
     """One block of the service template, rendered with ``context`` (and the macros) only."""
     try:
         template = _environment().get_template(_SERVICE_TEMPLATE)
-        ctx = template.new_context({"m": _macros(), **context})
+        ctx = template.new_context({"m": _macros(), **context}, shared=True)
         return "".join(template.blocks[block](ctx))
     except jinja2.TemplateError as exc:  # a template bug or a missing value, never user input
         raise RenderError(f"job template {_SERVICE_TEMPLATE}: {exc}") from exc

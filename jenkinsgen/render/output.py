@@ -24,13 +24,15 @@ import multiprocessing
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from jenkinsgen.errors import RenderError
-from jenkinsgen.render import auto_workers
-from jenkinsgen.render.model import Rendered
+from jenkinsgen.plan import FolderPlan, JobPlan, Plan, plan
+from jenkinsgen.render import auto_workers, check_unique_paths, render_item
+from jenkinsgen.render.model import ItemKind, Rendered
+from jenkinsgen.spec.model import Spec
 
 MANIFEST = ".jenkinsgen-manifest"
 _MANIFEST_HEADER = "# jenkinsgen output: every file below is rendered; edit the spec, not these."
@@ -216,33 +218,33 @@ def _write_files(base: str, files: list[tuple[str, bytes]], workers: int) -> Non
 
 @dataclass(frozen=True)
 class WriteResult:
-    """What a write did: the files written, and those of the previous render now gone."""
+    """What a write did: the files written, those of the previous render now gone, and the
+    kind of every item written (folders first, then jobs)."""
 
     files: int
     removed: tuple[str, ...]
+    kinds: tuple[ItemKind, ...] = ()
 
 
-def write_tree(rendered: Rendered, out: Path | str, workers: int | None = None) -> WriteResult:
-    """Write ``rendered`` to ``out`` atomically, replacing a previous render (see module doc).
+def _replace_out(out: Path | str, owner: str, fill: Callable[[str], list[str]]) -> WriteResult:
+    """Replace ``out`` atomically with a tree that ``fill(tmp)`` writes into ``tmp``.
 
-    ``workers`` > 1 writes the files from that many processes (None: as many as rendering
-    would use for that many jobs); the tree written is the same.
+    ``fill`` returns the sorted relative paths it wrote (they make the manifest). Anything it
+    raises leaves ``out`` as it was and removes ``tmp``.
     """
     out = Path(out).absolute()
     if out.is_symlink():  # replace the directory it points to, keep the link
         out = out.resolve()
     _check_replaceable(out)
     previous = _read_manifest(out) if out.is_dir() else None
-    files = tree_files(rendered)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.jenkinsgen-", dir=out.parent))
     except OSError as exc:
         raise RenderError(f"{out}: cannot create the output directory: {exc}") from exc
     try:
-        n = auto_workers(len(files) // 2) if workers is None else workers
-        _write_files(str(tmp), list(files.items()), n)
-        (tmp / MANIFEST).write_text(manifest_text(list(files), rendered.owner), encoding="utf-8")
+        paths = fill(str(tmp))
+        (tmp / MANIFEST).write_text(manifest_text(paths, owner), encoding="utf-8")
         tmp.chmod(_dir_mode(out))
         previous_tree = _swap_in(tmp, out)
     except OSError as exc:
@@ -255,8 +257,95 @@ def write_tree(rendered: Rendered, out: Path | str, workers: int | None = None) 
         raise
     if previous_tree is not None:  # the new tree is in place; a leftover is only untidy
         shutil.rmtree(previous_tree, ignore_errors=True)
-    removed = tuple(sorted(previous - files.keys())) if previous else ()
-    return WriteResult(len(files) + 1, removed)
+    removed = tuple(sorted(previous.difference(paths))) if previous else ()
+    return WriteResult(len(paths) + 1, removed)
+
+
+def write_tree(rendered: Rendered, out: Path | str, workers: int | None = None) -> WriteResult:
+    """Write ``rendered`` to ``out`` atomically, replacing a previous render (see module doc).
+
+    ``workers`` > 1 writes the files from that many processes (None: as many as rendering
+    would use for that many jobs); the tree written is the same.
+    """
+    files = tree_files(rendered)
+
+    def fill(base: str) -> list[str]:
+        n = auto_workers(len(files) // 2) if workers is None else workers
+        _write_files(base, list(files.items()), n)
+        return list(files)
+
+    result = _replace_out(out, rendered.owner, fill)
+    return replace(result, kinds=tuple(item.kind for item in rendered.items))
+
+
+# What forked render-and-write workers share: the plan, its items and the directory.
+_FORKED_WORK: tuple[Plan, list[FolderPlan | JobPlan], str] | None = None
+
+
+def _render_write_range(bounds: tuple[int, int]) -> None:
+    assert _FORKED_WORK is not None, "worker started without work"
+    p, items, base = _FORKED_WORK
+    made: set[str] = set()
+    prefix = base + "/"
+    for item in items[bounds[0] : bounds[1]]:
+        rendered = render_item(p, item)
+        rel = item_dir(item.path)
+        _ensure_dir(base, rel, made)
+        _write_file(f"{prefix}{rel}/config.xml", rendered.config_xml)
+        if rendered.jenkinsfile is not None:
+            _write_file(f"{prefix}{rel}/Jenkinsfile", rendered.jenkinsfile.encode("utf-8"))
+
+
+def _render_write_all(p: Plan, base: str, workers: int) -> None:
+    """Render every item of ``p`` and write its files under ``base``, in ``workers`` processes
+    (this one and forked ones), each taking contiguous ranges of items."""
+    global _FORKED_WORK
+    items: list[FolderPlan | JobPlan] = [*p.folders, *p.jobs]
+    total = len(items)
+    _FORKED_WORK = (p, items, base)
+    try:
+        if workers <= 1 or len(p.jobs) < 2 * workers:
+            _render_write_range((0, total))
+            return
+        size = -(-total // (workers * 4))
+        ranges = [(start, min(start + size, total)) for start in range(0, total, size)]
+        own, forked = ranges[: len(ranges) // workers], ranges[len(ranges) // workers :]
+        _render_write_range(own[0])  # also warms the template caches the workers inherit
+        with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
+            pending = pool.map_async(_render_write_range, forked, chunksize=1)
+            for bounds in own[1:]:
+                _render_write_range(bounds)
+            pending.get()
+    finally:
+        _FORKED_WORK = None
+
+
+def render_into(spec: Spec, out: Path | str, workers: int | None = None) -> WriteResult:
+    """Render ``spec`` straight into ``out``: the same tree (and the same atomic replacement)
+    as ``write_tree(render_spec(spec), out)``, without holding the whole render in memory.
+
+    Each process renders and writes its own share of the items, so no rendered bytes travel
+    between processes. ``workers`` as for :func:`jenkinsgen.render.render_plan`.
+    """
+    p = plan(spec)
+    check_unique_paths(p)
+    paths: list[str] = []
+    kinds: list[ItemKind] = []
+    for folder in p.folders:
+        paths.append(f"{item_dir(folder.path)}/config.xml")
+        kinds.append("folder")
+    for job in p.jobs:  # every job has a Jenkinsfile beside its config.xml
+        base = item_dir(job.path)
+        paths += (f"{base}/config.xml", f"{base}/Jenkinsfile")
+        kinds.append(job.kind)
+    paths.sort()
+    n = auto_workers(len(p.jobs)) if workers is None else workers
+
+    def fill(base: str) -> list[str]:
+        _render_write_all(p, base, n)
+        return paths
+
+    return replace(_replace_out(out, spec.folder, fill), kinds=tuple(kinds))
 
 
 @dataclass(frozen=True)
