@@ -72,7 +72,9 @@ def _changes(
     verify: bool,
     workers: int,
 ) -> ChangeSet:
-    changes = plan_changes(rendered, client.list_items(), adopt, adopt_all)
+    # one level below the deepest item: prune must see what its folders still hold
+    depth = max([12, *(len(item.path) + 1 for item in rendered.items)])
+    changes = plan_changes(rendered, client.list_items(depth), adopt, adopt_all)
     if verify:
         _drifted, unreadable = find_drift(client, changes, workers)
         for change, exc in unreadable:

@@ -16,11 +16,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import SplitResult, quote, urlsplit
 
 import jenkins
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 from jenkinsgen.errors import JenkinsError
 from jenkinsgen.jenkins.auth import Credentials
@@ -112,7 +114,7 @@ class JenkinsClient:
         sleep: Callable[[float], None] = time.sleep,
         pool_size: int = 16,
     ) -> None:
-        parts = urlsplit(url)
+        parts = _checked_url(url)
         if parts.username or parts.password:
             raise JenkinsError(
                 f"{parts.hostname}: credentials do not belong in the URL; "
@@ -260,6 +262,19 @@ class JenkinsClient:
         if isinstance(exc, requests.ConnectionError):
             return JenkinsRequestError(action, item, None, f"cannot connect to {self.url}")
         return JenkinsRequestError(action, item, None, str(exc).splitlines()[0])
+
+
+def _checked_url(url: str) -> SplitResult:
+    """``url`` split, or one clear error when it cannot be a controller URL (bad port, host)."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port
+        parse_url(url)
+    except (ValueError, LocationParseError) as exc:
+        # ValueError texts never quote the URL; urllib3's may, with any userinfo in it
+        reason = str(exc) if not isinstance(exc, LocationParseError) else "invalid host or port"
+        raise JenkinsError(f"the Jenkins URL is not valid: {reason}") from None
+    return parts
 
 
 def _status_text(response: requests.Response) -> str:

@@ -167,7 +167,7 @@ def test_workers_bound_the_requests_in_flight(jenkins_double: JenkinsDouble) -> 
         original(method, kind, raw, status)
 
     jenkins_double.before_request(track)
-    jenkins_double.counters.record = record  # type: ignore[method-assign]
+    jenkins_double.counters.record = record  # type: ignore[method-assign,assignment]
     report = _apply(jenkins_double, rendered(services=8), workers=3)
     assert report.ok
     assert 2 <= state["peak"] <= 3

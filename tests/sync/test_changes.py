@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+
 from jenkinsgen.jenkins.client import FOLDER_CLASS, LiveItem
 from jenkinsgen.render.digest import marker_line
 from jenkinsgen.render.model import Rendered
@@ -12,7 +14,7 @@ FREESTYLE = "hudson.model.FreeStyleProject"
 
 
 def _live(
-    r: Rendered, *, skip: set[str] = frozenset(), stale: set[str] = frozenset()
+    r: Rendered, *, skip: AbstractSet[str] = frozenset(), stale: AbstractSet[str] = frozenset()
 ) -> list[LiveItem]:
     """The live tree after applying ``r`` (minus ``skip``; ``stale`` with an old digest)."""
     out = []

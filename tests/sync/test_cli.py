@@ -225,3 +225,146 @@ def test_diff_verify_shows_a_hand_edit(jenkins_double: JenkinsDouble, tmp_path: 
     assert "        drift  delivery/s0/dev  (edited by hand)" in out.stdout.splitlines()
     assert "-        <numToKeep>920</numToKeep>" in out.stdout
     assert jenkins_double.counters.writes == 0
+
+
+def test_invalid_url_is_one_clear_error(tmp_path: Path) -> None:
+    spec = _spec(tmp_path, services=1)
+    for url in ("http://[::1", "http://127.0.0.1:99999", "http://127.0.0.1:x", "http://a b"):
+        out = _run("diff", str(spec), "--url", url)
+        assert out.returncode == 1, url
+        assert "Traceback" not in out.stderr
+        assert out.stderr.startswith("error: the Jenkins URL is not valid"), out.stderr
+
+
+def test_folders_deeper_than_twelve_levels_converge(
+    jenkins_double: JenkinsDouble, tmp_path: Path
+) -> None:
+    """The tree query reaches the spec's deepest items, so a rerun sees them unchanged."""
+    deep = "/".join(f"l{i}" for i in range(13))
+    spec = _spec(tmp_path, services=1, folder=deep)
+    first = _run("apply", str(spec), "--url", jenkins_double.url)
+    assert first.returncode == 0, first.stderr
+    again = _run("apply", str(spec), "--url", jenkins_double.url, "--output", "json")
+    assert again.returncode == 0, again.stderr
+    data = json.loads(again.stdout)
+    assert {i["action"] for i in data["items"]} == {"unchanged"} and data["requests"] == 1
+
+
+def test_adopt_and_adopt_all_from_the_command_line(
+    jenkins_double: JenkinsDouble, tmp_path: Path
+) -> None:
+    spec = _spec(tmp_path, services=2)
+    assert _run("apply", str(spec), "--url", jenkins_double.url).returncode == 0
+    for name in ("delivery/s0/dev", "delivery/s1/prod"):  # taken over by hand-made copies
+        jenkins_double.edit_config(
+            name, lambda x: x.replace(b"managed-by: jenkinsgen", b"hand made")
+        )
+    before = jenkins_double.config("delivery/s1/prod")
+    refused = _run("apply", str(spec), "--url", jenkins_double.url, "--verify")
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "error: delivery/s0/dev: exists and is not managed" in refused.stderr
+    assert jenkins_double.config("delivery/s1/prod") == before
+    one = _run("apply", str(spec), "--url", jenkins_double.url, "--adopt", "delivery/s0/dev")
+    assert one.returncode == 1 and "1 adopted" in one.stdout
+    assert "delivery/s0/dev" not in one.stderr and "delivery/s1/prod" in one.stderr
+    every = _run("apply", str(spec), "--url", jenkins_double.url, "--adopt-all")
+    assert every.returncode == 0 and "1 adopted, 6 unchanged" in every.stdout, every.stdout
+    assert b"hand made" not in jenkins_double.config("delivery/s1/prod")
+
+
+def test_json_documents_keep_their_schema(jenkins_double: JenkinsDouble, tmp_path: Path) -> None:
+    """Machines read these: the keys are pinned (docs/sync.md documents them)."""
+    spec = _spec(tmp_path, services=2)
+    assert _run("apply", str(spec), "--url", jenkins_double.url).returncode == 0
+    jenkins_double.faults.fail_for(["delivery/s2"], 500)
+    jenkins_double.put_item("delivery/s1/hand", freestyle())
+    changed = _spec(tmp_path, "v2.yaml", services=3, build="make all", names=["s0", "s2"])
+    diff = json.loads(
+        _run("diff", str(changed), "--url", jenkins_double.url, "--output", "json").stdout
+    )
+    assert set(diff) == {"owner", "url", "counts", "items"}
+    assert diff["owner"] == "delivery" and diff["url"] == jenkins_double.url + "/"
+    keys = {frozenset(i) for i in diff["items"]}
+    assert keys == {
+        frozenset({"name", "kind", "action", "reason"}),
+        frozenset({"name", "kind", "action", "reason", "diff"}),
+    }
+    assert diff["counts"] == {
+        "create": 3,
+        "update": 2,
+        "unchanged": 2,
+        "prune": 2,
+        "prune-blocked": 1,
+    }
+    out = _run("apply", str(changed), "--url", jenkins_double.url, "--output", "json", "--prune")
+    assert out.returncode == 1
+    data = json.loads(out.stdout)
+    assert set(data) == {"owner", "url", "dry_run", "interrupted", "ok", "requests", "items"}
+    assert (data["dry_run"], data["interrupted"], data["ok"]) == (False, False, False)
+    assert isinstance(data["requests"], int)
+    base = {"name", "kind", "action", "status"}
+    assert {frozenset(i) - base for i in data["items"]} == {
+        frozenset(),
+        frozenset({"reason"}),
+        frozenset({"error"}),
+    }
+    by_name = {i["name"]: i for i in data["items"]}
+    assert by_name["delivery/s2"]["status"] == "failed"
+    assert by_name["delivery/s2/dev"] == {
+        "name": "delivery/s2/dev",
+        "kind": "pipeline",
+        "action": "create",
+        "status": "skipped",
+    }
+    assert by_name["delivery/s1"]["action"] == "prune-blocked"
+    assert by_name["delivery/s1/dev"]["status"] == "done"
+    assert {i["status"] for i in data["items"]} == {"done", "failed", "skipped", "noop"}
+
+
+def _on_a_terminal(*args: str) -> tuple[int, str, str]:
+    """Run the CLI with stderr on a pseudo-terminal: (status, stdout, terminal output)."""
+    import pty
+
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JENKINS_")}
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "jenkinsgen.cli.main", *args],
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            env=env,
+        )
+        os.close(slave)
+        slave = -1
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        stdout = proc.communicate(timeout=120)[0]
+    finally:
+        if slave >= 0:
+            os.close(slave)
+        os.close(master)
+    return proc.returncode, stdout.decode(), b"".join(chunks).decode(errors="replace")
+
+
+def test_progress_bar_is_drawn_by_apply_only_on_a_terminal(
+    jenkins_double: JenkinsDouble, tmp_path: Path
+) -> None:
+    spec = _spec(tmp_path, services=2)
+    status, stdout, tty = _on_a_terminal("apply", str(spec), "--url", jenkins_double.url)
+    assert status == 0 and stdout.startswith("apply delivery: 7 created")
+    assert "\rapply [" in tty and "7/7" in tty and "apply delivery" not in tty
+    changed = _spec(tmp_path, "v2.yaml", services=2, build="make all")
+    status, stdout, tty = _on_a_terminal(
+        "apply", str(changed), "--url", jenkins_double.url, "--output", "json"
+    )
+    assert status == 0 and json.loads(stdout)["ok"] is True
+    assert "\r" not in tty  # json output: no bar even on a terminal
+    piped = _run("apply", str(_spec(tmp_path, "v3.yaml", services=3)), "--url", jenkins_double.url)
+    assert piped.returncode == 0 and "\r" not in piped.stderr and piped.stderr == ""

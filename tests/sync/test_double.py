@@ -184,7 +184,7 @@ def test_hand_edit_is_reserialised(jenkins_double: JenkinsDouble) -> None:
 def _tree_text(tree: dict[str, object]) -> str:
     parts = []
     for name, sub in tree.items():
-        parts.append(name + (f"[{_tree_text(sub)}]" if isinstance(sub, dict) else ""))  # type: ignore[arg-type]
+        parts.append(name + (f"[{_tree_text(sub)}]" if isinstance(sub, dict) else ""))
     return ",".join(parts)
 
 
