@@ -53,11 +53,11 @@ class Security:
                 return _unauthorized("Malformed Authorization header")
             if secret in self.tokens.get(user, set()):
                 req.user, req.via_token = user, True
-            elif user in self.passwords and secrets.compare_digest(self.passwords[user], secret):
+            elif user in self.passwords and _same(self.passwords[user], secret):
                 req.user = user
             else:
                 return _unauthorized(f"Invalid password/token for user: {user}")
-        elif self.enabled and not req.path.startswith("crumbIssuer/"):
+        elif self.enabled:  # crumbIssuer too: it is not among Jenkins' always-readable paths
             return Response(
                 403,
                 b"<html><body>Authentication required</body></html>",
@@ -74,15 +74,16 @@ class Security:
         if not self.csrf or req.method != "POST" or req.via_token:
             return None
         sent = req.headers.get(CRUMB_FIELD.lower()) or req.param(CRUMB_FIELD)
-        if (
-            sent
-            and req.session
-            and secrets.compare_digest(sent, self.crumb_for(req.session, req.user))
-        ):
+        if sent and req.session and _same(sent, self.crumb_for(req.session, req.user)):
             return None
         return Response(
             403, f"<html><body>{NO_CRUMB}</body></html>".encode(), "text/html;charset=utf-8"
         )
+
+
+def _same(a: str, b: str) -> bool:
+    """Constant-time equality that accepts any text (``compare_digest`` refuses non-ASCII str)."""
+    return secrets.compare_digest(a.encode(), b.encode())
 
 
 def _unauthorized(message: str) -> Response:

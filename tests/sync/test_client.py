@@ -145,3 +145,13 @@ def test_url_must_not_carry_credentials() -> None:
     assert "s3cret" not in str(info.value)
     with pytest.raises(JenkinsError, match="must be http"):
         JenkinsClient("jenkins.example.com")
+
+
+def test_non_ascii_secrets_are_refused_not_dropped(secured_jenkins_double: JenkinsDouble) -> None:
+    """A wrong token with non-ASCII characters is a 401 like any other wrong token."""
+    env = {"JENKINS_USER": "admin", "JENKINS_API_TOKEN": "tøken-ü"}
+    client = client_for(secured_jenkins_double.url, credentials=load_credentials("x", env))
+    with pytest.raises(JenkinsRequestError, match="HTTP 401") as info:
+        client.list_items()
+    assert "tøken" not in str(info.value)
+    assert secured_jenkins_double.counters.count("GET", "api/json") == 1  # not retried

@@ -111,6 +111,7 @@ def test_csrf_and_auth(secured_jenkins_double: JenkinsDouble) -> None:
     url = d.url
     xml = {"Content-Type": "text/xml"}
     assert requests.get(url + "/api/json").status_code == 403
+    assert requests.get(url + "/crumbIssuer/api/json").status_code == 403  # needs Overall/Read
     assert requests.get(url + "/api/json", auth=("admin", "wrong")).status_code == 401
     # password auth: a POST needs a crumb bound to the session that fetched it
     r = requests.post(
