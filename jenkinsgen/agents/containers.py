@@ -2,8 +2,12 @@
 
 Every container jenkinsgen starts carries labels that mark it as ours and say which controller
 and pool it belongs to (:data:`MANAGED`, :data:`CONTROLLER`, :data:`POOL`, :data:`AGENT`);
-nothing without them is ever listed, stopped or removed.  The agent secret reaches the
-container through its environment only (``JENKINS_SECRET``): never a label, never the command.
+nothing without them is ever listed, stopped or removed.  The agent secret is never a label,
+an argument or a log line: it is copied into the created container as a file readable only by
+the agent user (uid 1000), and ``JENKINS_SECRET`` names that file (``@/path``), which the
+inbound agent's start script passes on as ``-secret @/path``.  Passing the value itself in
+``JENKINS_SECRET`` would put it on the agent's java command line, where every user of the
+Docker host sees it with ``ps``.
 Docker errors are converted here into :class:`AgentError` naming the agent and host, with the
 secret scrubbed from the text.
 """
@@ -12,7 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import re
+import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +35,7 @@ __all__ = [
     "CONTROLLER",
     "MANAGED",
     "POOL",
+    "SECRET_PATH",
     "AgentContainer",
     "AgentSettings",
     "container_name",
@@ -38,6 +45,7 @@ __all__ = [
     "redact",
     "remove",
     "run_agent",
+    "secret_archive",
     "start",
 ]
 
@@ -47,6 +55,12 @@ POOL = "io.jenkinsgen.pool"
 AGENT = "io.jenkinsgen.agent"
 IMAGE = "io.jenkinsgen.image"
 AGENT_SOCKET = "/var/run/docker.sock"
+#: Where the secret file goes in the container: the root exists in every image.
+SECRET_DIR = "/"
+SECRET_FILE = ".jenkinsgen-agent-secret"
+SECRET_PATH = SECRET_DIR + SECRET_FILE
+#: The inbound agent images run the agent as jenkins, uid/gid 1000.
+AGENT_UID = 1000
 #: Jenkins agent secrets are 64 hex digits (HMAC-SHA256); scrub anything that looks like one.
 _SECRET_LIKE = re.compile(r"\b[0-9a-fA-F]{64}\b")
 
@@ -158,15 +172,30 @@ def list_agents(
     return out
 
 
+def secret_archive(secret: AgentSecret) -> bytes:
+    """A tar holding the secret file (no newline, mode 0400, owned by the agent user)."""
+    data = secret.reveal().encode()
+    info = tarfile.TarInfo(SECRET_FILE)
+    info.size, info.mode, info.uid, info.gid = len(data), 0o400, AGENT_UID, AGENT_UID
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
 def run_agent(
     client: Any, host: DockerHost, name: str, secret: AgentSecret, settings: AgentSettings
 ) -> AgentContainer:
-    """Start the agent container for node ``name`` (host network, socket mounted)."""
+    """Start the agent container for node ``name`` (host network, socket mounted).
+
+    Created, given its secret file, then started; a container that cannot be completed is
+    removed again, so no half-made agent container is left behind.
+    """
     environment = {
         "JENKINS_URL": settings.jenkins_url,
         "JENKINS_AGENT_NAME": name,
         "JENKINS_AGENT_WORKDIR": settings.remote_fs,
-        "JENKINS_SECRET": secret.reveal(),
+        "JENKINS_SECRET": "@" + SECRET_PATH,
     }
     if settings.websocket:
         environment["JENKINS_WEB_SOCKET"] = "true"
@@ -178,8 +207,8 @@ def run_agent(
         IMAGE: settings.image,
     }
 
-    def run() -> Any:
-        return client.containers.run(
+    def create() -> Any:
+        return client.containers.create(
             settings.image,
             name=container_name(settings.controller, name),
             detach=True,
@@ -190,8 +219,20 @@ def run_agent(
             volumes={host.socket_path: {"bind": AGENT_SOCKET, "mode": "rw"}},
         )
 
-    c = _docker(host, name, f"starting a container from {settings.image}", run, secret)
-    c.reload()
+    c = _docker(host, name, f"creating a container from {settings.image}", create, secret)
+    try:
+
+        def complete() -> None:
+            if not c.put_archive(SECRET_DIR, secret_archive(secret)):
+                raise docker.errors.DockerException("the secret file was not accepted")
+            c.start()
+            c.reload()
+
+        _docker(host, name, "starting its container", complete, secret)
+    except AgentError:
+        with contextlib.suppress(docker.errors.DockerException):
+            c.remove(force=True)
+        raise
     return AgentContainer(
         host,
         c.id,

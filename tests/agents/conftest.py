@@ -50,9 +50,34 @@ def chatty_image(
     (ctx / "Dockerfile").write_text(
         f"FROM {agent_image}\n"
         'ENTRYPOINT ["/bin/sh", "-c", "echo connecting $JENKINS_AGENT_NAME to $JENKINS_URL; '
-        'echo refused secret $JENKINS_SECRET; exec sleep infinity"]\n'
+        'echo refused secret $(cat ${JENKINS_SECRET#@}); exec sleep infinity"]\n'
     )
     tag = f"jenkinsgen-test/agents-chatty:{uuid.uuid4().hex[:10]}"
+    try:
+        docker_client.images.build(path=str(ctx), tag=tag, network_mode="host", rm=True)
+        yield tag
+    finally:
+        _remove_image(docker_client, tag)
+
+
+@pytest.fixture(scope="session")
+def upstream_like_image(
+    docker_client: Any, agent_image: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The agent image whose start script, like upstream's jenkins-agent, turns JENKINS_SECRET
+    into ``-secret VALUE`` on the agent's command line (after checking it can read a file)."""
+    ctx: Path = tmp_path_factory.mktemp("upstream-like")
+    (ctx / "jenkins-agent").write_text(
+        "#!/bin/sh\n"
+        'case $JENKINS_SECRET in @*) [ -r "${JENKINS_SECRET#@}" ] || exit 3 ;; esac\n'
+        "exec sh -c 'sleep infinity; :' agent -secret \"$JENKINS_SECRET\" "
+        '-name "$JENKINS_AGENT_NAME" -url "$JENKINS_URL"\n'
+    )
+    (ctx / "Dockerfile").write_text(
+        f"FROM {agent_image}\nCOPY jenkins-agent /usr/local/bin/jenkins-agent\n"
+        "RUN chmod 0755 /usr/local/bin/jenkins-agent\n"
+    )
+    tag = f"jenkinsgen-test/agents-upstream-like:{uuid.uuid4().hex[:10]}"
     try:
         docker_client.images.build(path=str(ctx), tag=tag, network_mode="host", rm=True)
         yield tag

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from jenkinsgen.agents.containers import AGENT, CONTROLLER, MANAGED, POOL
+from jenkinsgen.agents.containers import AGENT, CONTROLLER, MANAGED, POOL, SECRET_PATH
 from tests.agents.conftest import LOCAL, Controller
 from tests.agents.engines import SecondEngine
 from tests.jenkins_double.nodes import nodes_of
@@ -53,7 +54,12 @@ def test_up_status_down(
         env = dict(e.split("=", 1) for e in c.attrs["Config"]["Env"])
         assert env["JENKINS_AGENT_NAME"] == name
         assert env["JENKINS_URL"] == controller.url
-        assert env["JENKINS_SECRET"] == nodes_of(controller.double).secret(name)
+        # JENKINS_SECRET names the secret file, which only the agent user (1000) can read
+        assert env["JENKINS_SECRET"] == "@" + SECRET_PATH
+        shown = c.exec_run(["stat", "-c", "%u %g %a", SECRET_PATH], user="root").output
+        assert shown.decode().split() == ["1000", "1000", "400"]
+        content = c.exec_run(["cat", SECRET_PATH], user="root").output.decode()
+        assert content == nodes_of(controller.double).secret(name)
     node = nodes_of(controller.double).nodes["docker-agent-1"]
     assert node.executors == 2 and node.labels == "docker"
     assert node.remote_fs == "/home/jenkins/agent"
@@ -102,11 +108,11 @@ def test_up_to_zero_removes_everything_and_reruns_are_no_ops(
     assert _ours(docker_client, controller) == {}
 
 
-def test_secret_only_in_the_container_environment(
-    controller: Controller, docker_client: Any, agent_image: str
+def test_secret_never_in_output_inspect_or_process_lists(
+    controller: Controller, docker_client: Any, upstream_like_image: str
 ) -> None:
     result = controller.cli(
-        "up", "--count", "1", "--label", "docker", "--image", agent_image, verbose=True
+        "up", "--count", "1", "--label", "docker", "--image", upstream_like_image, verbose=True
     )
     assert result.exit_code == 0, result.output
     secret = nodes_of(controller.double).secret("docker-agent-1")
@@ -117,17 +123,29 @@ def test_secret_only_in_the_container_environment(
     assert secret not in json.dumps(config["Labels"])
     assert secret not in json.dumps(config["Cmd"]) + json.dumps(config["Entrypoint"])
     assert secret not in json.dumps(c.attrs["Args"])
-    assert f"JENKINS_SECRET={secret}" in config["Env"]
-    # No process in the container carries it on its command line.
-    for _ in range(50):  # the entrypoint drops privileges, then execs the agent
-        out = c.exec_run(
-            ["sh", "-c", "for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' <$f; echo; done"],
-            user="root",
-        ).output.decode()
-        if "sleep" in out:
+    assert secret not in json.dumps(config["Env"])
+    # The start script passes JENKINS_SECRET on the agent's command line, as upstream's does:
+    # what a user without privileges sees in the host's process list is the file, not the value.
+    for _ in range(100):  # the entrypoint drops privileges, then execs the agent
+        out = subprocess.run(
+            [
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "ps",
+                "-ww",
+                "-eo",
+                "args",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        if f"-secret @{SECRET_PATH} -name docker-agent-1" in out:
             break
         time.sleep(0.1)
-    assert "sleep infinity" in out
+    assert f"-secret @{SECRET_PATH} -name docker-agent-1" in out
     assert secret not in out
     assert secret not in c.logs().decode()
     status = controller.cli("status", "--output", "json")
