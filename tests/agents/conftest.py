@@ -19,7 +19,7 @@ from jenkinsgen.agents.containers import CONTROLLER, MANAGED
 from jenkinsgen.cli.main import cli
 from jenkinsgen.images import ImageInputs, build_image
 from jenkinsgen.jenkins.client import JenkinsClient
-from tests.agents.engines import SecondEngine
+from tests.agents.engines import SecondEngine, sweep_orphans
 from tests.jenkins_double.server import JenkinsDouble
 
 LOCAL = "unix:///var/run/docker.sock"
@@ -88,6 +88,7 @@ def upstream_like_image(
 @pytest.fixture(scope="session")
 def second_engine(docker_client: Any, agent_image: str) -> Iterator[SecondEngine]:
     """A second dockerd on its own socket, with the agent image loaded into it."""
+    sweep_orphans()
     engine = SecondEngine()
     try:
         engine.start()

@@ -5,11 +5,16 @@ log); it runs with no iptables and no bridge (containers use the host network, a
 machine's main engine) and its own containerd namespaces, so it shares nothing with the main
 engine but the kernel.  ``stop`` removes its containers, stops the daemon, unmounts anything
 left and deletes the directory.
+
+Cleanup also holds when pytest itself is killed: the daemon gets SIGTERM when the process that
+started it dies (``PR_SET_PDEATHSIG``), and :func:`sweep_orphans`, run before a new engine
+starts, removes the directories of earlier engines whose daemon is gone.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import shutil
 import signal
 import socket
@@ -94,6 +99,56 @@ def make_tls(where: Path) -> Path:
     return client
 
 
+PREFIX = "jg-d2-"
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the starting process goes away."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+def _daemon_alive(root: Path) -> bool:
+    """Whether a dockerd serving ``root`` still runs (judged by its command line)."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if str(root).encode() in cmdline and (b"dockerd" in cmdline or b"containerd" in cmdline):
+            return True
+    return False
+
+
+def _unmount_under(root: Path) -> None:
+    mounts = Path("/proc/self/mounts").read_text().splitlines()
+    points = [m.split()[1] for m in mounts if len(m.split()) > 1]
+    for point in sorted((p for p in points if p.startswith(str(root))), reverse=True):
+        subprocess.run(["umount", "-l", point], check=False, capture_output=True)
+
+
+def sweep_orphans(tmp: Path = Path("/tmp"), min_age: float = 120.0) -> list[Path]:
+    """Remove second-engine directories left by a killed run (older than ``min_age`` seconds,
+    no daemon serving them); returns what was removed."""
+    removed = []
+    now = time.time()
+    for root in tmp.glob(PREFIX + "*"):
+        try:
+            if not root.is_dir() or now - root.stat().st_mtime < min_age:
+                continue
+        except OSError:
+            continue
+        if _daemon_alive(root):
+            continue
+        _unmount_under(root)
+        shutil.rmtree(root, ignore_errors=True)
+        removed.append(root)
+    return removed
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -104,7 +159,7 @@ class SecondEngine:
     """``dockerd`` on ``unix://<tmp>/docker.sock`` and, with TLS, on ``tcp://127.0.0.1:PORT``."""
 
     def __init__(self) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="jg-d2-", dir="/tmp"))
+        self.root = Path(tempfile.mkdtemp(prefix=PREFIX, dir="/tmp"))
         self.socket = self.root / "docker.sock"
         self.url = f"unix://{self.socket}"
         self.tls_port = _free_port()
@@ -138,6 +193,7 @@ class SecondEngine:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
         )
         log.close()
         deadline = time.monotonic() + timeout
@@ -182,11 +238,5 @@ class SecondEngine:
                 except subprocess.TimeoutExpired:
                     self.proc.kill()
                     self.proc.wait(timeout=10)
-            self._unmount_leftovers()
+            _unmount_under(self.root)
             shutil.rmtree(self.root, ignore_errors=True)
-
-    def _unmount_leftovers(self) -> None:
-        mounts = Path("/proc/self/mounts").read_text().splitlines()
-        points = [m.split()[1] for m in mounts if len(m.split()) > 1]
-        for point in sorted((p for p in points if p.startswith(str(self.root))), reverse=True):
-            subprocess.run(["umount", "-l", point], check=False, capture_output=True)

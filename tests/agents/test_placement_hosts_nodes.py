@@ -161,3 +161,30 @@ def test_secret_needs_credentials_on_a_secured_controller(
         node_secret(JenkinsClient(secured_jenkins_double.url), "a-1")
     assert info.value.status in (401, 403)
     assert nodes_of(secured_jenkins_double).secret("a-1") not in str(info.value)
+
+
+def test_sweep_removes_only_dead_and_old_second_engine_dirs(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    from tests.agents.engines import PREFIX, sweep_orphans
+
+    dead, young, live, other = (
+        tmp_path / f"{PREFIX}dead",
+        tmp_path / f"{PREFIX}young",
+        tmp_path / f"{PREFIX}live",
+        tmp_path / "not-ours",
+    )
+    for d in (dead, young, live, other):
+        (d / "data").mkdir(parents=True)
+    old = os.stat(tmp_path).st_mtime - 3600
+    for d in (dead, live, other):
+        os.utime(d, (old, old))
+    # a process whose command line looks like a daemon serving `live`
+    daemon = subprocess.Popen(["sh", "-c", "sleep 60; :", "dockerd", f"--data-root={live}/data"])
+    try:
+        assert sweep_orphans(tmp_path, min_age=120) == [dead]
+    finally:
+        daemon.kill()
+        daemon.wait()
+    assert not dead.exists() and young.exists() and live.exists() and other.exists()
