@@ -166,6 +166,7 @@ def test_secret_needs_credentials_on_a_secured_controller(
 def test_sweep_removes_only_dead_and_old_second_engine_dirs(tmp_path: Path) -> None:
     import os
     import subprocess
+    import time
 
     from tests.agents.engines import PREFIX, sweep_orphans
 
@@ -183,6 +184,9 @@ def test_sweep_removes_only_dead_and_old_second_engine_dirs(tmp_path: Path) -> N
     # a process whose command line looks like a daemon serving `live`
     daemon = subprocess.Popen(["sh", "-c", "sleep 60; :", "dockerd", f"--data-root={live}/data"])
     try:
+        cmdline = Path(f"/proc/{daemon.pid}/cmdline")
+        while b"dockerd" not in cmdline.read_bytes():  # empty until exec has finished
+            time.sleep(0.01)
         assert sweep_orphans(tmp_path, min_age=120) == [dead]
     finally:
         daemon.kill()
