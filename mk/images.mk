@@ -1,41 +1,53 @@
 # Images: plugin bundle, controller and agent images, push. Included by the Makefile.
 # Every target calls the jenkinsgen CLI; override the variables on the command line, e.g.
-#   make image CONTROLLER_TAG=acme/jenkins:1 IMAGE_ARGS="--base jenkins/jenkins:2.555.2-lts-jdk21"
+#   make image CONTROLLER_TAG=acme/jenkins:1 CONTROLLER_BASE=jenkins/jenkins:2.555.2-lts-jdk21
 #   make push REGISTRY=registry.example.com/acme   (credentials: JENKINSGEN_REGISTRY_USERNAME /
 #                                                    JENKINSGEN_REGISTRY_PASSWORD or docker login)
+# The default update center is the public one (network needed). Offline, point it at a file:
+#   make bundle UPDATE_CENTER=../shared/data/update-center/update-center.actual.json \
+#     PLUGIN_VERSIONS=../shared/data/update-center/plugin-versions.zip JENKINS_VERSION=2.249.3
 JENKINS_VERSION ?= 2.555.2
 UPDATE_CENTER   ?= https://updates.jenkins.io/update-center.json?version=$(JENKINS_VERSION)
+PLUGIN_VERSIONS ?=
 PLUGINS_TXT     ?= images/controller/plugins.txt
 PLUGINS_LOCK    ?= plugins.lock
 CONTROLLER_TAG  ?= jenkinsgen/controller:latest
 AGENT_TAG       ?= jenkinsgen/agent:latest
 REGISTRY        ?=
+# Base images (empty: the Dockerfiles' pinned jenkins/jenkins and jenkins/inbound-agent).
+CONTROLLER_BASE ?=
+AGENT_BASE      ?=
+# Extra `jenkinsgen image build` options for both images, e.g. --no-cache.
 IMAGE_ARGS      ?=
+CONTROLLER_ARGS  = $(if $(CONTROLLER_BASE),--base $(CONTROLLER_BASE)) $(IMAGE_ARGS)
+AGENT_ARGS       = $(if $(AGENT_BASE),--base $(AGENT_BASE)) $(IMAGE_ARGS)
 # Rendered jobs (seed job included) are baked into ref/jobs when $(OUT)/jobs exists.
 JOBS_ARG = $(if $(wildcard $(OUT)/jobs),--jobs $(OUT))
 
 .PHONY: bundle
 bundle: install  ## resolve images/controller/plugins.txt into plugins.lock (update center of JENKINS_VERSION)
 	$(BIN)/jenkinsgen bundle resolve $(PLUGINS_TXT) --update-center '$(UPDATE_CENTER)' \
+		$(if $(PLUGIN_VERSIONS),--plugin-versions '$(PLUGIN_VERSIONS)') \
 		--jenkins-version $(JENKINS_VERSION) -o $(PLUGINS_LOCK)
 
-$(PLUGINS_LOCK):
+# Resolved again when the plugin list changed since the lock was written.
+$(PLUGINS_LOCK): $(PLUGINS_TXT)
 	$(MAKE) bundle
 
 .PHONY: image
 image: install $(PLUGINS_LOCK)  ## build the controller image (plugins.lock baked in, rendered jobs if $(OUT)/jobs exists)
 	$(BIN)/jenkinsgen image build controller --bundle $(PLUGINS_LOCK) $(JOBS_ARG) \
-		--tag $(CONTROLLER_TAG) $(IMAGE_ARGS)
+		--tag $(CONTROLLER_TAG) $(CONTROLLER_ARGS)
 
 .PHONY: agent-image
 agent-image: install  ## build the Docker-socket agent image
-	$(BIN)/jenkinsgen image build agent --tag $(AGENT_TAG) $(IMAGE_ARGS)
+	$(BIN)/jenkinsgen image build agent --tag $(AGENT_TAG) $(AGENT_ARGS)
 
 .PHONY: push
 push: require-registry install $(PLUGINS_LOCK)  ## build and push both images to REGISTRY
 	$(BIN)/jenkinsgen image build controller --bundle $(PLUGINS_LOCK) $(JOBS_ARG) \
-		--tag $(CONTROLLER_TAG) --push $(REGISTRY) $(IMAGE_ARGS)
-	$(BIN)/jenkinsgen image build agent --tag $(AGENT_TAG) --push $(REGISTRY) $(IMAGE_ARGS)
+		--tag $(CONTROLLER_TAG) --push $(REGISTRY) $(CONTROLLER_ARGS)
+	$(BIN)/jenkinsgen image build agent --tag $(AGENT_TAG) --push $(REGISTRY) $(AGENT_ARGS)
 
 .PHONY: require-registry
 require-registry:

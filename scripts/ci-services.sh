@@ -45,7 +45,8 @@ if docker_answers; then
   exit 0
 fi
 [[ $(id -u) == 0 ]] || die "dockerd is not running and starting it needs root"
-if [[ -z $STATE ]] && pgrep -x dockerd >/dev/null; then
+# pgrep (procps) may itself be missing on a fresh machine: then no dockerd is assumed.
+if [[ -z $STATE ]] && command -v pgrep >/dev/null && pgrep -x dockerd >/dev/null; then
   say "dockerd is running but not answering yet; waiting"
 else
   start_dockerd() {

@@ -16,8 +16,10 @@ from jenkinsgen.images import (
     docker_client,
     plugins_from_bundle,
     push_image,
+    push_reference,
     registry_auth,
 )
+from jenkinsgen.images.build import DEFAULT_REPOSITORY
 
 
 @click.group("image")
@@ -103,6 +105,9 @@ def build(
     if kind == "agent" and (bundle is not None or jobs_dir is not None):
         raise ImageError("--bundle and --jobs apply to the controller image only")
     auth = registry_auth() if registry else None
+    if registry is not None:  # a bad registry is reported before minutes of building
+        repository = DEFAULT_REPOSITORY["controller" if kind == "controller" else "agent"]
+        push_reference(tag or f"{repository}:latest", registry)
     config = ControllerConfig(
         admin_user=admin_user,
         admin_password_env=admin_password_env,

@@ -10,6 +10,7 @@ from the Docker client's own config (``~/.docker/config.json``); they are never 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -45,6 +46,10 @@ DEFAULT_REPOSITORY: dict[Kind, str] = {
     "agent": "jenkinsgen/agent",
 }
 LABEL_KIND = "org.jenkinsgen.image"
+_PATH_PART = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_REGISTRY = re.compile(
+    rf"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{{1,5}})?(?:/{_PATH_PART})*"
+)
 USERNAME_ENV = "JENKINSGEN_REGISTRY_USERNAME"
 PASSWORD_ENV = "JENKINSGEN_REGISTRY_PASSWORD"
 
@@ -161,13 +166,19 @@ def build_image(
 
 
 def push_reference(tag: str, registry: str) -> str:
-    """Where ``--push REGISTRY`` sends ``tag``: REGISTRY/<last path part of the repo>:<tag>."""
+    """Where ``--push REGISTRY`` sends ``tag``: REGISTRY/<last path part of the repo>:<tag>.
+
+    REGISTRY is checked here (``host[:port][/path]``, path in Docker's lowercase repository
+    syntax) so that a typo is reported before a build, not after it."""
     name, _, version = tag.rpartition(":")
     if not name or "/" in version:
         name, version = tag, "latest"
     registry = registry.rstrip("/")
-    if not registry or any(c.isspace() for c in registry):
-        raise ImageError(f"invalid registry {registry!r}")
+    if not _REGISTRY.fullmatch(registry):
+        raise ImageError(
+            f"invalid registry {registry!r}: use host[:port][/path], path in lowercase letters, "
+            "digits, '.', '_' and '-'"
+        )
     return f"{registry}/{name.rsplit('/', 1)[-1]}:{version}"
 
 

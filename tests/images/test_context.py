@@ -94,8 +94,10 @@ def test_push_reference_and_auth() -> None:
         "reg.example.com/acme/controller:1.2"
     )
     assert push_reference("localhost:5000/x/agent", "r:1") == "r:1/agent:latest"
-    with pytest.raises(ImageError):
-        push_reference("a:b", " ")
+    assert push_reference("a:b", "127.0.0.1:5000") == "127.0.0.1:5000/a:b"
+    for bad in (" ", "", "reg.example.com/Acme", "reg example.com", "reg.example.com:x/a", "-r/a"):
+        with pytest.raises(ImageError, match="invalid registry"):
+            push_reference("a:b", bad)
     assert registry_auth({}) is None
     assert registry_auth(
         {"JENKINSGEN_REGISTRY_USERNAME": "u", "JENKINSGEN_REGISTRY_PASSWORD": "p"}
@@ -109,10 +111,13 @@ def test_push_reference_and_auth() -> None:
     [
         (["image", "build", "agent", "--bundle", "x.lock"], "apply to the controller image only"),
         (["image", "build", "controller", "--agent-port", "99999"], "agent port 99999"),
+        (["image", "build", "agent", "--push", " "], "invalid registry"),
+        (["image", "build", "controller", "--push", "Reg.example.com/Acme"], "invalid registry"),
     ],
 )
 def test_cli_usage_errors_are_one_line(args: list[str], message: str) -> None:
-    result = CliRunner().invoke(cli, args)
+    # No engine: every one of these must be refused before Docker is even contacted.
+    result = CliRunner().invoke(cli, args, env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
     assert result.exit_code == 1
     errors = [line for line in result.output.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and message in errors[0], result.output
