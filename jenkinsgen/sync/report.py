@@ -6,7 +6,7 @@ import difflib
 from typing import Any
 
 from jenkinsgen.sync.apply import ApplyReport
-from jenkinsgen.sync.canonical import pretty_xml
+from jenkinsgen.sync.canonical import pretty_pair
 from jenkinsgen.sync.changes import Change, ChangeSet
 
 #: Past tense of each action for summaries, in display order.
@@ -28,8 +28,8 @@ def config_diff(change: Change, live_xml: bytes) -> str:
     """Unified diff live → rendered of an update, both normalised the same way."""
     assert change.item is not None
     name = change.full_name
-    before = pretty_xml(live_xml, name).splitlines(keepends=True)
-    after = pretty_xml(change.item.config_xml, name).splitlines(keepends=True)
+    live, rendered = pretty_pair(live_xml, change.item.config_xml, name)
+    before, after = live.splitlines(keepends=True), rendered.splitlines(keepends=True)
     return "".join(
         difflib.unified_diff(before, after, f"live/{name}/config.xml", f"spec/{name}/config.xml")
     )

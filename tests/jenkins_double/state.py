@@ -48,16 +48,52 @@ def reserialise(config_xml: bytes) -> tuple[bytes, str, str]:
         raise BadConfig(f"Unable to read config.xml: unknown element {tag!r}")
     desc_el = root.find("description")
     description = (desc_el.text or "") if desc_el is not None else ""
+    _add_what_jenkins_adds(root, cls)
     out: list[str] = ["<?xml version='1.1' encoding='UTF-8'?>\n"]
     _write(root, 0, out)
     return "".join(out).encode("utf-8"), cls, description
+
+
+#: The version the double reports for every plugin in ``plugin="name@version"``.
+PLUGIN_VERSION = "1.0-double"
+_FOLDER_VIEWS = (
+    '<folderViews class="com.cloudbees.hudson.plugins.folder.views.DefaultFolderViewHolder">'
+    "<views><hudson.model.AllView>"
+    '<owner class="com.cloudbees.hudson.plugins.folder.Folder" reference="../../../.."/>'
+    "<name>All</name><filterExecutors>false</filterExecutors><filterQueue>false</filterQueue>"
+    '<properties class="hudson.model.View$PropertyList"/>'
+    '</hudson.model.AllView></views><tabBar class="hudson.views.DefaultViewsTabBar"/>'
+    "</folderViews>"
+)
+
+
+def _add_what_jenkins_adds(root: etree._Element, cls: str) -> None:
+    """What XStream writes that nobody posted: the installed version in each ``plugin``
+    attribute, a pipeline job's default ``<triggers/>`` and ``<disabled>``, a folder's
+    default view holder."""
+    for el in root.iter():
+        plugin = el.get("plugin")
+        if plugin is not None and "@" not in plugin:
+            el.set("plugin", f"{plugin}@{PLUGIN_VERSION}")
+    if root.tag == "flow-definition":
+        if root.find("triggers") is None:
+            etree.SubElement(root, "triggers")
+        if root.find("disabled") is None:
+            etree.SubElement(root, "disabled").text = "false"
+    if cls in GROUP_CLASSES and root.find("folderViews") is None:
+        views = etree.fromstring(_FOLDER_VIEWS)
+        props = root.find("properties")
+        if props is not None:
+            props.addnext(views)
+        else:
+            root.append(views)
 
 
 def _write(el: etree._Element, level: int, out: list[str]) -> None:
     """XStream's PrettyPrintWriter: two-space indent, ``<x/>`` when empty, and text with
     quotes and apostrophes escaped as entities (``&quot;`` ``&apos;``)."""
     pad = "  " * level
-    attrs = "".join(f' {k}="{_escape(v, attr=True)}"' for k, v in el.attrib.items())
+    attrs = "".join(f' {k!s}="{_escape(str(v), attr=True)}"' for k, v in el.attrib.items())
     children = [c for c in el if isinstance(c.tag, str)]
     text = el.text or ""
     if not children and not text:

@@ -82,6 +82,25 @@ def test_verify_finds_and_repairs_a_hand_edit(jenkins_double: JenkinsDouble) -> 
     assert _apply(jenkins_double, r, verify=True).count("drift") == 0
 
 
+def test_verify_ignores_what_jenkins_records_itself(jenkins_double: JenkinsDouble) -> None:
+    """After a build, the declarative pipeline adds its actions to config.xml; the double
+    also stores plugin versions and default fields. None of it is drift."""
+    r = rendered(services=1)
+    assert _apply(jenkins_double, r).ok
+    action = (
+        b"<actions><org.jenkinsci.plugins.pipeline.modeldefinition.actions.DeclarativeJobAction"
+        b' plugin="pipeline-model-definition@2.2255.v56a_15e805f12"/></actions>'
+    )
+    for item in r.items:
+        if item.kind == "pipeline":
+            jenkins_double.edit_config(item.full_name, lambda x: x.replace(b"<actions/>", action))
+    assert b"DeclarativeJobAction" in jenkins_double.config("delivery/s0/dev")
+    jenkins_double.counters.reset()
+    report = _apply(jenkins_double, r, verify=True)
+    assert report.ok and report.count("unchanged") == len(r.items)
+    assert jenkins_double.counters.writes == 0
+
+
 def test_prune_leaves_unmanaged_and_other_specs_alone(jenkins_double: JenkinsDouble) -> None:
     big = rendered(services=3)
     other = rendered(services=2, folder="other")
