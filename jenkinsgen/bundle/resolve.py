@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -170,6 +171,10 @@ def _describe_root(request: PluginRequest, release: Release) -> str:
     return f"{request.name} is {how} {release.version} at {request.where}"
 
 
+# A Jenkins core version: weekly 2.555, LTS 2.555.2, optionally a qualifier (2.555-rc1).
+_CORE_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+)*(?:-[A-Za-z0-9.]+)?")
+
+
 def resolve(
     requests: list[PluginRequest],
     center: UpdateCenter,
@@ -186,6 +191,11 @@ def resolve(
     Raises BundleError listing every unknown plugin, conflict, too-new core requirement, and
     (with ``strict``) every security warning.
     """
+    if not _CORE_VERSION.fullmatch(jenkins_version):
+        raise BundleError(
+            f"Jenkins version {jenkins_version!r} is not a version such as 2.555.2 "
+            "(numbers separated by dots)"
+        )
     by_name = {r.name: r for r in requests}
     roots = _roots(requests, center, experimental, fetch)
     resolver = _Resolver(center, latest_dependencies)

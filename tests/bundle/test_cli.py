@@ -129,6 +129,23 @@ def test_required_core_error(catalogue: Catalogue, tmp_path: Path) -> None:
     assert result.stderr == "error: mailer 1.32 requires Jenkins >= 2.150.1, not 2.100\n"
 
 
+@pytest.mark.parametrize("version", ["notaversion", "latest", "", "2.249.3 ", "v2.249"])
+def test_jenkins_version_that_is_not_a_version(
+    catalogue: Catalogue, tmp_path: Path, version: str
+) -> None:
+    plugins = tmp_path / "plugins.txt"
+    plugins.write_text("mailer\n")
+    args = _resolve_args(plugins, catalogue.write(), tmp_path / "l")
+    args[args.index("2.249.3")] = version
+    result = _run(*args)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: Jenkins version {version!r} is not a version such as 2.555.2 "
+        "(numbers separated by dots)\n"
+    )
+    assert not (tmp_path / "l").exists()
+
+
 def test_download_errors(catalogue: Catalogue, tmp_path: Path) -> None:
     bad = tmp_path / "bad.lock"
     bad.write_text('{"lockVersion": 1,\n "jenkins": 3}\n')
