@@ -202,12 +202,21 @@ class JenkinsClient:
         self._call("update", "/".join(path), lambda: self._post(url, config_xml))
 
     def delete(self, path: tuple[str, ...]) -> None:
-        """HTTP DELETE on the item (204); a folder goes with everything in it."""
+        """HTTP DELETE on the item (204); a folder goes with everything in it. If a retried
+        delete finds the item gone (the first attempt landed but its answer was lost), done."""
+        attempts = 0
 
         def send() -> None:
+            nonlocal attempts
+            attempts += 1
             self._pj.jenkins_request(requests.Request("DELETE", self._item_url(path)))
 
-        self._call("delete", "/".join(path), send)
+        try:
+            self._call("delete", "/".join(path), send)
+        except JenkinsRequestError as exc:
+            if attempts > 1 and exc.status == 404:
+                return
+            raise
 
     # -- plumbing -------------------------------------------------------------------------
 

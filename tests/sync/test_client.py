@@ -155,3 +155,15 @@ def test_non_ascii_secrets_are_refused_not_dropped(secured_jenkins_double: Jenki
         client.list_items()
     assert "tøken" not in str(info.value)
     assert secured_jenkins_double.counters.count("GET", "api/json") == 1  # not retried
+
+
+def test_delete_whose_answer_was_lost_is_done(jenkins_double: JenkinsDouble) -> None:
+    """The first DELETE lands but its answer is a 502: the retry's 404 means it is gone."""
+    client = client_for(jenkins_double.url)
+    client.prime()
+    jenkins_double.counters.reset()
+    jenkins_double.faults.fail_next_requests(1, 502)  # as if the first attempt had landed:
+    client.delete(("j",))  # the item is not there, so the retry answers 404
+    assert [s for _m, _p, s in jenkins_double.counters.log] == [502, 404]
+    with pytest.raises(JenkinsRequestError, match="HTTP 404"):
+        client.delete(("j",))  # a first attempt's 404 is still an error
