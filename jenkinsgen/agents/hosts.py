@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -105,6 +106,13 @@ def connect(host: DockerHost, timeout: int = 60) -> docker.DockerClient:
         )
     if host.scheme == "ssh":
         kwargs["use_ssh_client"] = True
+        if importlib.util.find_spec("paramiko") is None:
+            # The Docker SDK loads its ssh transport only when paramiko is installed, even
+            # when it shells out to the ssh client.
+            raise AgentError(
+                f"docker host {host}: ssh:// hosts need the paramiko package "
+                "(pip install paramiko, or docker[ssh])"
+            )
     if host.scheme == "unix" and not Path(host.address[len("unix://") :]).exists():
         raise AgentError(f"docker host {host}: cannot connect: no such socket")
     client = None

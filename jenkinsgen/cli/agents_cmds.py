@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import click
 
@@ -29,10 +30,12 @@ from jenkinsgen.cli.common import emit_json, info
 from jenkinsgen.errors import AgentError
 from jenkinsgen.jenkins.auth import load_credentials
 from jenkinsgen.jenkins.client import JenkinsClient
+from jenkinsgen.spec.agents import IMAGE
 
 DEFAULT_IMAGE = "jenkinsgen/agent:latest"
 _LABEL = re.compile(r"[A-Za-z0-9._-]+")
 _POOL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,40}")
+_IMAGE = re.compile(IMAGE)
 _PAST = {
     "create": "created",
     "start": "started",
@@ -57,8 +60,33 @@ _hosts = click.option(
 _pool = click.option("--pool", default=None, help="Only this pool (default: every pool).")
 
 
+def _check_url(option: str, value: str) -> str:
+    """An http(s) URL with a host, no whitespace or control characters, no credentials."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+        host = parts.hostname
+    except ValueError:
+        host = None
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not host
+        or any(ch.isspace() or ord(ch) < 32 or ch == "\x7f" for ch in value)
+    ):
+        raise AgentError(f"{option} {value!r}: use an http:// or https:// URL with a host")
+    if parts.username is not None or parts.password is not None:
+        raise AgentError(
+            f"{option}: credentials do not belong in the URL; use JENKINS_USER / "
+            "JENKINS_API_TOKEN or a netrc file"
+        )
+    return value
+
+
 @contextmanager
 def _connected(url: str, hosts: tuple[str, ...]) -> Iterator[tuple[JenkinsClient, list[Engine]]]:
+    _check_url("--url", url)
     specs = hosts or (os.environ.get("DOCKER_HOST") or DEFAULT_HOST,)
     parsed = [parse_host(h) for h in dict.fromkeys(specs)]
     engines: list[Engine] = []
@@ -155,6 +183,10 @@ def up_cmd(
     labels = label.split()
     if not labels or not all(_LABEL.fullmatch(lab) for lab in labels):
         raise AgentError(f"--label {label!r}: use labels of letters, digits, '.', '_', '-'")
+    if not _IMAGE.fullmatch(image):
+        raise AgentError(f"--image {image!r}: not an image reference (such as acme/agent:1)")
+    if agent_url is not None:
+        _check_url("--agent-url", agent_url)
     pool = pool or f"{labels[0]}-agent"
     if not _POOL.fullmatch(pool):
         raise AgentError(f"--pool {pool!r}: use letters, digits, '.', '_', '-' (at most 41)")

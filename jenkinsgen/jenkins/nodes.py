@@ -101,7 +101,7 @@ def list_nodes(client: JenkinsClient) -> list[NodeInfo]:
         url = f"{client.url}computer/api/json?tree=computer[{_FIELDS}]"
         return _pj(client).jenkins_request(requests.Request("GET", url)).json()
 
-    data = client._call("list agents", "", fetch)
+    data = client._call("list agents", "computer", fetch)
     computers = data.get("computer") or []
     return [
         _info(c)
