@@ -20,6 +20,7 @@ from jenkinsgen.render.model import Rendered, RenderedItem
 from jenkinsgen.render.xml_folder import folder_xml
 from jenkinsgen.render.xml_multibranch import multibranch_xml
 from jenkinsgen.render.xml_pipeline import pipeline_xml
+from jenkinsgen.spec.loader import gc_paused
 from jenkinsgen.spec.model import Spec
 
 __all__ = [
@@ -133,7 +134,8 @@ def auto_workers(jobs: int) -> int:
 def _render_range(bounds: tuple[int, int]) -> list[RenderedItem]:
     p = _FORKED_PLAN
     assert p is not None, "worker started without a plan"
-    return [_render_job(p, job, p.spec.folder) for job in p.jobs[bounds[0] : bounds[1]]]
+    with gc_paused():
+        return [_render_job(p, job, p.spec.folder) for job in p.jobs[bounds[0] : bounds[1]]]
 
 
 def _render_jobs_parallel(p: Plan, workers: int) -> list[RenderedItem]:
@@ -193,7 +195,8 @@ def render_plan(p: Plan, workers: int | None = None) -> Rendered:
     if n > 1 and len(p.jobs) >= 2 * n:
         items.extend(_render_jobs_parallel(p, n))
     else:
-        items.extend(_render_job(p, j, owner) for j in p.jobs)
+        with gc_paused():  # thousands of items, no reference cycles (see gc_paused)
+            items.extend(_render_job(p, j, owner) for j in p.jobs)
     return Rendered(owner, tuple(items))
 
 

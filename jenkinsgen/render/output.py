@@ -32,6 +32,7 @@ from jenkinsgen.errors import RenderError
 from jenkinsgen.plan import FolderPlan, JobPlan, Plan, plan
 from jenkinsgen.render import auto_workers, check_unique_paths, render_item
 from jenkinsgen.render.model import ItemKind, Rendered
+from jenkinsgen.spec.loader import gc_paused
 from jenkinsgen.spec.model import Spec
 
 MANIFEST = ".jenkinsgen-manifest"
@@ -287,18 +288,20 @@ def _render_write_range(bounds: tuple[int, int]) -> None:
     p, items, base = _FORKED_WORK
     made: set[str] = set()
     prefix = base + "/"
-    for item in items[bounds[0] : bounds[1]]:
-        rendered = render_item(p, item)
-        rel = item_dir(item.path)
-        _ensure_dir(base, rel, made)
-        _write_file(f"{prefix}{rel}/config.xml", rendered.config_xml)
-        if rendered.jenkinsfile is not None:
-            _write_file(f"{prefix}{rel}/Jenkinsfile", rendered.jenkinsfile.encode("utf-8"))
+    with gc_paused():  # rendering makes no reference cycles; see gc_paused
+        for item in items[bounds[0] : bounds[1]]:
+            rendered = render_item(p, item)
+            rel = item_dir(item.path)
+            _ensure_dir(base, rel, made)
+            _write_file(f"{prefix}{rel}/config.xml", rendered.config_xml)
+            if rendered.jenkinsfile is not None:
+                _write_file(f"{prefix}{rel}/Jenkinsfile", rendered.jenkinsfile.encode("utf-8"))
 
 
 def _render_write_all(p: Plan, base: str, workers: int) -> None:
-    """Render every item of ``p`` and write its files under ``base``, in ``workers`` processes
-    (this one and forked ones), each taking contiguous ranges of items."""
+    """Render every item of ``p`` and write its files under ``base``: here, or in ``workers``
+    forked processes that take contiguous ranges of items as they become free (this one only
+    waits, so a busy CPU slows one range, not a fixed half of the work)."""
     global _FORKED_WORK
     items: list[FolderPlan | JobPlan] = [*p.folders, *p.jobs]
     total = len(items)
@@ -307,15 +310,10 @@ def _render_write_all(p: Plan, base: str, workers: int) -> None:
         if workers <= 1 or len(p.jobs) < 2 * workers:
             _render_write_range((0, total))
             return
-        size = -(-total // (workers * 4))
+        size = -(-total // (workers * 8))
         ranges = [(start, min(start + size, total)) for start in range(0, total, size)]
-        own, forked = ranges[: len(ranges) // workers], ranges[len(ranges) // workers :]
-        _render_write_range(own[0])  # also warms the template caches the workers inherit
-        with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
-            pending = pool.map_async(_render_write_range, forked, chunksize=1)
-            for bounds in own[1:]:
-                _render_write_range(bounds)
-            pending.get()
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pool.map(_render_write_range, ranges, chunksize=1)
     finally:
         _FORKED_WORK = None
 

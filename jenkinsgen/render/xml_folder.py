@@ -7,8 +7,7 @@ so posting this file to an existing folder never touches its jobs.
 
 from __future__ import annotations
 
-import copy
-from functools import cache
+import threading
 
 from lxml import etree
 
@@ -19,8 +18,7 @@ FOLDER_CLASS = "com.cloudbees.hudson.plugins.folder.Folder"
 _DESCRIPTION = 1
 
 
-@cache
-def _skeleton() -> etree._Element:
+def _build_skeleton() -> etree._Element:
     root = etree.Element(FOLDER_CLASS, plugin=FOLDER_PLUGIN)
     sub(root, "actions")
     sub(root, "description")
@@ -31,8 +29,17 @@ def _skeleton() -> etree._Element:
     return root
 
 
+_LOCAL = threading.local()
+
+
 def folder_xml(description: str, where: str) -> bytes:
-    """The folder's config.xml; ``description`` already ends with the marker line."""
-    root = copy.deepcopy(_skeleton())
-    root[_DESCRIPTION].text = xml_text(description, f"{where}: description")
+    """The folder's config.xml; ``description`` already ends with the marker line.
+
+    One tree per thread is reused: only the description differs, and it is set every call.
+    """
+    text = xml_text(description, f"{where}: description")
+    root: etree._Element | None = getattr(_LOCAL, "root", None)
+    if root is None:
+        root = _LOCAL.root = _build_skeleton()
+    root[_DESCRIPTION].text = text
     return serialize(root)

@@ -6,8 +6,10 @@ together as one :class:`~jenkinsgen.errors.SpecError`, each located as FILE:LINE
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import yaml
@@ -27,6 +29,25 @@ SEMANTIC_CHECKS = (
 )
 
 MAX_BYTES = 4 * 1024 * 1024
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a burst of allocations, then restore it.
+
+    Composing a large spec makes hundreds of thousands of nodes and marks, none of them in
+    reference cycles; each allocation burst would trigger collections that rescan the growing
+    heap (half the load time of a 5,000-service spec). Objects are still freed by reference
+    counting meanwhile, and whatever cycles there are get collected once it is back on.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
 
 #: libyaml's composer when PyYAML has it: about 4x faster on large specs, same nodes and marks.
 _FAST_LOADER = getattr(yaml, "CSafeLoader", None)
@@ -56,6 +77,11 @@ def load_spec(path: str | os.PathLike[str]) -> Spec:
 
 def load_spec_text(data: bytes | str, name: str = "<spec>") -> Spec:
     """Validate spec text; ``name`` is used in messages."""
+    with gc_paused():
+        return _load_spec_text(data, name)
+
+
+def _load_spec_text(data: bytes | str, name: str) -> Spec:
     if isinstance(data, bytes):
         if len(data) > MAX_BYTES:
             raise SpecError([SpecProblem(name, 1, 1, "", "spec is larger than 4 MiB")])

@@ -4,7 +4,7 @@
 * The service Jenkinsfile is rendered block by block, with the blocks that name no service
   cached; joining them must equal rendering the whole template, for every golden spec and for
   arbitrary values in every field.
-* config.xml of a pipeline job reuses one element tree; it must equal a freshly built one.
+* config.xml of a pipeline job or folder reuses one element tree; it must equal a fresh one.
 """
 
 from __future__ import annotations
@@ -134,3 +134,13 @@ def test_pipeline_xml_equals_a_fresh_tree() -> None:
     fresh[4][0].text = "x = '''\n'''\n"
     assert second == serialize(fresh)
     assert etree.fromstring(first.split(b"\n", 1)[1]).findtext("description") == "one\n\nmarker"
+
+
+def test_folder_xml_equals_a_fresh_tree() -> None:
+    from jenkinsgen.render import xml_folder
+
+    xml_folder.folder_xml("first", "a")
+    second = xml_folder.folder_xml("second <&>", "b")
+    fresh = xml_folder._build_skeleton()
+    fresh[1].text = "second <&>"
+    assert second == serialize(fresh)
