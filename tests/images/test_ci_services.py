@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.dockerlib.fixtures import DockerCleanup
+from tests.images.helpers import logs, wait_exit
+
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "ci-services.sh"
@@ -76,3 +79,40 @@ def test_starts_dockerd_once_and_then_leaves_it_alone(
     assert second.returncode == 0
     assert "already answers" in second.stdout
     assert (state / "jenkinsgen-dockerd.pid").read_text() == pid
+
+
+FRESH = """
+set -u
+bash /s/ci-services.sh; echo "first rc=$?"
+bash /s/ci-services.sh; echo "second rc=$?"
+dpkg-query -W -f='${Package} ${Status}\\n' $PACKAGES
+for p in /proc/[0-9]*; do tr '\\0' ' ' <"$p/cmdline"; echo; done | grep '^dockerd ' || true
+"""
+
+
+def test_fresh_machine_gets_packages_and_a_running_engine(
+    docker_cleanup: DockerCleanup, debian_base_image: str
+) -> None:
+    """A bare Debian (the debootstrap base: no packages, no dockerd, not even pgrep) as CI's
+    fresh machine: the script installs every package and starts dockerd, then leaves it be."""
+    packages = next(
+        line.split("(", 1)[1].rstrip(")").split()
+        for line in SCRIPT.read_text().splitlines()
+        if line.startswith("PACKAGES=(")
+    )
+    container = docker_cleanup.run(
+        debian_base_image,
+        command=["bash", "-c", FRESH],
+        environment={"PACKAGES": " ".join(packages)},
+        volumes={str(SCRIPT.parent): {"bind": "/s", "mode": "ro"}},
+    )
+    assert wait_exit(container, 600) == 0, logs(container)
+    out = logs(container)
+    assert "first rc=0" in out and "second rc=0" in out, out
+    assert f"installing {' '.join(packages)}" in out
+    assert "answers on /var/run/docker.sock" in out and "already answers" in out, out
+    assert "command not found" not in out, out
+    for package in packages:
+        assert f"{package} install ok installed" in out, out
+    dockerd = next(line for line in out.splitlines() if line.startswith("dockerd "))
+    assert "--iptables=false" in dockerd and "--bridge=none" in dockerd
