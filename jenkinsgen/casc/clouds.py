@@ -23,8 +23,13 @@ __all__ = ["agents_casc", "cloud_name", "render_agents_casc"]
 
 #: Where the agent reaches the engine, inside the container and on the host.
 DOCKER_SOCKET = "/var/run/docker.sock"
-#: The dind sidecar listens without TLS on the pod's loopback only (pods share localhost).
-DIND_HOST = "tcp://localhost:2375"
+#: The dind sidecar listens without TLS on the pod's loopback only (containers of a pod share
+#: it); other pods cannot reach it.
+DIND_HOST = "tcp://127.0.0.1:2375"
+#: The sidecar's arguments.  Starting with ``dockerd`` bypasses the docker image entrypoint's
+#: defaults, which with TLS off would listen on ``tcp://0.0.0.0:2375``: an unauthenticated,
+#: privileged engine reachable from every pod of the cluster.
+DIND_ARGS = f"dockerd --host=unix:///var/run/docker.sock --host={DIND_HOST} --tls=false"
 AGENT_CONTAINER = "jnlp"
 
 
@@ -91,8 +96,7 @@ def _kubernetes_cloud(agents: AgentTemplate, k8s: KubernetesCloud) -> dict[str, 
             "name": "dind",
             "image": k8s.dind_image,
             "privileged": True,
-            # An empty cert dir makes the dind entrypoint listen on 2375 without TLS.
-            "envVars": [{"envVar": {"key": "DOCKER_TLS_CERTDIR", "value": ""}}],
+            "args": DIND_ARGS,
         }
         template["containers"] = [agent, dind]
         template["volumes"] = [{"emptyDirVolume": {"mountPath": "/var/lib/docker"}}]

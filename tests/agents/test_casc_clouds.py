@@ -210,8 +210,14 @@ def test_kubernetes_dind_mode_adds_a_privileged_sidecar() -> None:
     assert "serverUrl" not in cloud and "credentialsId" not in cloud
     (template,) = cloud["templates"]
     agent, dind = template["containers"]
-    assert agent["envVars"] == [{"envVar": {"key": "DOCKER_HOST", "value": "tcp://localhost:2375"}}]
+    assert agent["envVars"] == [{"envVar": {"key": "DOCKER_HOST", "value": "tcp://127.0.0.1:2375"}}]
     assert dind["image"] == "docker:27-dind" and dind["privileged"] is True
+    # dockerd itself, on the pod's loopback only: the image's entrypoint defaults (taken when
+    # the first argument is an option) would listen without TLS on 0.0.0.0 for the whole cluster
+    args = dind["args"].split()
+    assert args[0] == "dockerd"
+    assert [a for a in args if a.startswith("--host=tcp://")] == ["--host=tcp://127.0.0.1:2375"]
+    assert "0.0.0.0" not in dind["args"] and "envVars" not in dind
     assert all("hostPathVolume" not in v for v in template["volumes"])
     assert _clouds("docker", text) == []
 
