@@ -4,8 +4,9 @@ Run from the checkout: ``.venv/bin/python bench/agents_bench.py [--runs N]``.
 Needs the Docker engine. The controller is the Jenkins REST double of the tests (in process,
 on 127.0.0.1); the agents never connect (that needs a real controller), so the time measured
 is ``agents up`` until every node exists and every container is running: inventory, node
-creation, secret from the JNLP file, ``docker run`` of the agent image (built FROM the
-stand-in inbound-agent base of tests/dockerlib with jenkinsgen.images). Every run is torn
+creation, secret from the JNLP file, container create + secret file copy + start of the
+agent image (built FROM the stand-in inbound-agent base of tests/dockerlib with
+jenkinsgen.images). Every run is torn
 down with ``agents down --all``; the image and all containers are removed at the end.
 
 The anchor is the floor any provisioner pays on this engine: ``docker run -d`` of N
