@@ -10,7 +10,8 @@ Safety rules (docs/sync.md):
   or ``--adopt-all``); another spec's item only by ``--adopt NAME``; an existing plain folder
   that is not ours is used as it is (``keep``);
 * prune candidates carry *this* spec's owner and are no longer in the spec; a folder is a
-  candidate only if everything inside it is one too (``prune-blocked`` otherwise).
+  candidate only if everything inside it is one too (``prune-blocked`` otherwise); an item
+  with the very content of a spec item is a copy made in the web UI, never a candidate.
 """
 
 from __future__ import annotations
@@ -158,12 +159,21 @@ def _prune_candidates(
     rendered: Rendered, live_map: dict[tuple[str, ...], LiveItem]
 ) -> list[Change]:
     wanted = {item.path for item in rendered.items}
-    ours = {
-        path
-        for path, live in live_map.items()
-        if path not in wanted and (m := parse_marker(live.description)) and m[0] == rendered.owner
-    }
+    digests = {item.digest: item.full_name for item in rendered.items}
+    ours: set[tuple[str, ...]] = set()
     out: list[Change] = []
+    for path, live in live_map.items():
+        marker = parse_marker(live.description)
+        if path in wanted or marker is None or marker[0] != rendered.owner:
+            continue
+        if marker[1] in digests:
+            # "Copy from" in the web UI copies the description, marker included: an item
+            # with the content of another spec item is someone's copy, not a leftover
+            reason = f"same content as {digests[marker[1]]}: a copy made by hand? (not pruned)"
+            kind = "folder" if live.is_folder else _short_class(live.cls)
+            out.append(Change("prune-blocked", path, kind, reason, None, live))
+        else:
+            ours.add(path)
     for path in sorted(ours, key=lambda p: (-len(p), p)):
         live = live_map[path]
         kind = "folder" if live.is_folder else _short_class(live.cls)
@@ -178,7 +188,7 @@ def _prune_candidates(
             out.append(Change("prune-blocked", path, kind, reason, None, live))
         else:
             out.append(Change("prune", path, kind, "no longer in the spec", None, live))
-    return out
+    return sorted(out, key=lambda c: (-len(c.path), c.path))
 
 
 def _ancestors(path: tuple[str, ...]) -> list[tuple[str, ...]]:

@@ -122,6 +122,23 @@ def test_prune_leaves_unmanaged_and_other_specs_alone(jenkins_double: JenkinsDou
     assert [o.change.full_name for o in blocked] == ["delivery/s2"]
 
 
+def test_prune_spares_copies_made_in_the_web_ui(jenkins_double: JenkinsDouble) -> None:
+    """ "Copy from" copies the description, marker and all: such a copy is not a leftover."""
+    r = rendered(services=2)
+    assert _apply(jenkins_double, r).ok
+    jenkins_double.put_item("delivery/s0/dev-hotfix", jenkins_double.config("delivery/s0/dev"))
+    jenkins_double.put_item("delivery/s0-copy", jenkins_double.config("delivery/s0"))
+    jenkins_double.put_item("delivery/s0-copy/dev", jenkins_double.config("delivery/s0/dev"))
+    report = _apply(jenkins_double, rendered(services=1), prune=True)
+    assert report.ok
+    names = set(jenkins_double.job_names())
+    assert {"delivery/s0/dev-hotfix", "delivery/s0-copy", "delivery/s0-copy/dev"} <= names
+    assert not any(n.startswith("delivery/s1") for n in names)  # the real leftovers went
+    blocked = {o.change.full_name: o.change.reason for o in report.outcomes if o.status == "noop"}
+    assert blocked["delivery/s0/dev-hotfix"].startswith("same content as delivery/s0/dev")
+    assert "delivery/s0-copy" in blocked
+
+
 def test_without_prune_nothing_is_deleted(jenkins_double: JenkinsDouble) -> None:
     assert _apply(jenkins_double, rendered(services=2)).ok
     before = jenkins_double.job_names()
