@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from jenkinsgen.casc.controller import ControllerConfig
-from jenkinsgen.cli.common import info, verbosity
+from jenkinsgen.cli.common import info, verbosity, warn
 from jenkinsgen.errors import ImageError
 from jenkinsgen.images import (
     ImageInputs,
@@ -126,16 +126,18 @@ def build(
         if show:
             click.echo(line, err=True)
 
-    client = docker_client()
-    try:
-        with tempfile.TemporaryDirectory(prefix="jenkinsgen-bundle-") as tmp:
-            plugins = plugins_from_bundle(bundle, Path(tmp)) if bundle is not None else None
-            inputs = ImageInputs(
-                kind="controller" if kind == "controller" else "agent",
-                plugins_dir=plugins,
-                jobs_dir=jobs_dir,
-                controller=config,
-            )
+    with tempfile.TemporaryDirectory(prefix="jenkinsgen-bundle-") as tmp:
+        plugins = plugins_from_bundle(bundle, Path(tmp)) if bundle is not None else None
+        if kind == "controller":
+            _check_bundle(plugins, config)
+        inputs = ImageInputs(
+            kind="controller" if kind == "controller" else "agent",
+            plugins_dir=plugins,
+            jobs_dir=jobs_dir,
+            controller=config,
+        )
+        client = docker_client()
+        try:
             result = build_image(
                 client,
                 inputs,
@@ -145,13 +147,27 @@ def build(
                 progress=progress,
                 save_context=save_context,
             )
-        info(ctx, f"built {result.tag} ({result.image_id})")
-        if registry:
-            target = push_image(client, result.tag, registry, auth=auth, progress=progress)
-            info(ctx, f"pushed {target}")
+            info(ctx, f"built {result.tag} ({result.image_id})")
+            if registry:
+                target = push_image(client, result.tag, registry, auth=auth, progress=progress)
+                info(ctx, f"pushed {target}")
+        finally:
+            client.close()
 
-    finally:
-        client.close()
+
+def _check_bundle(plugins: Path | None, config: ControllerConfig) -> None:
+    """The casc.yaml only takes effect through the configuration-as-code plugin, and the
+    matrix strategy only exists with matrix-auth: say so before building, not at start."""
+    names = set()
+    if plugins is not None:
+        names = {p.stem for p in plugins.iterdir() if p.suffix in (".jpi", ".hpi")}
+    if config.authorization == "matrix" and "matrix-auth" not in names:
+        raise ImageError("--authorization matrix needs the matrix-auth plugin in --bundle")
+    if "configuration-as-code" not in names:
+        warn(
+            "no configuration-as-code plugin in the bundle: casc.yaml (admin user, security) "
+            "will not be applied, and with the setup wizard off Jenkins starts unsecured"
+        )
 
 
 COMMANDS: list[click.Command] = [image]

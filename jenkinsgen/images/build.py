@@ -65,10 +65,13 @@ class BuildResult:
 
 def docker_client() -> Any:
     """A Docker client from the environment (DOCKER_HOST etc.), or one clear error."""
+    client = None
     try:
         client = docker.from_env()
         client.ping()
     except docker.errors.DockerException as exc:
+        if client is not None:
+            client.close()  # its connection pool would otherwise leak a socket
         raise ImageError(f"cannot reach the Docker engine: {exc}") from exc
     return client
 

@@ -30,16 +30,24 @@ BASE = os.environ.get("JENKINSGEN_E2E_BASE", "jenkins/jenkins:2.555.2-lts-jdk21"
 
 
 @pytest.fixture(scope="module")
-def real_base(docker_client: Any) -> str:
+def real_base(docker_client: Any) -> Iterator[str]:
+    """The real base image; one this fixture had to pull is removed again afterwards."""
+    pulled = False
     try:
         docker_client.images.get(BASE)
     except docker.errors.ImageNotFound:
         try:
             repository, _, tag = BASE.rpartition(":")
             docker_client.images.pull(repository, tag=tag)
+            pulled = True
         except docker.errors.APIError as exc:
             pytest.skip(f"image not available: {BASE} ({str(exc).splitlines()[0][:120]})")
-    return BASE
+    try:
+        yield BASE
+    finally:
+        if pulled:
+            with contextlib.suppress(docker.errors.APIError):
+                docker_client.images.remove(BASE)
 
 
 @pytest.fixture(scope="module")

@@ -122,3 +122,24 @@ def test_cli_usage_errors_are_one_line(args: list[str], message: str) -> None:
     errors = [line for line in result.output.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and message in errors[0], result.output
     assert "Traceback" not in result.output
+
+
+def test_cli_checks_the_bundle_before_building(tmp_path: Path) -> None:
+    """matrix without matrix-auth is refused, a bundle without configuration-as-code is
+    warned about (unsecured controller); both before the engine is contacted."""
+    bundle = tmp_path / "bundle"
+    make_plugin(bundle, "mailer")
+    no_engine = {"DOCKER_HOST": "tcp://127.0.0.1:1"}  # refused at once
+    args = ["image", "build", "controller", "--bundle", str(bundle)]
+    result = CliRunner().invoke(cli, [*args, "--authorization", "matrix"], env=no_engine)
+    assert result.exit_code == 1
+    assert (
+        result.output == "error: --authorization matrix needs the matrix-auth plugin in --bundle\n"
+    )
+    result = CliRunner().invoke(cli, args, env=no_engine)
+    assert "warning: no configuration-as-code plugin in the bundle" in result.output
+    assert "cannot reach the Docker engine" in result.output  # checked first, then the engine
+    make_plugin(bundle, "configuration-as-code")
+    make_plugin(bundle, "matrix-auth")
+    result = CliRunner().invoke(cli, [*args, "--authorization", "matrix"], env=no_engine)
+    assert "warning" not in result.output and "cannot reach the Docker engine" in result.output
