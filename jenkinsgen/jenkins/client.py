@@ -145,7 +145,12 @@ class JenkinsClient:
 
     def version(self) -> str:
         """The controller's version (the ``X-Jenkins`` header)."""
-        return self._call("read version", "", lambda: str(self._pj.get_version()))
+
+        def read() -> str:
+            self._pj._maybe_add_auth()  # python-jenkins' get_version sends no credentials
+            return str(self._pj.get_version())
+
+        return self._call("read version", "", read)
 
     def list_items(self, max_depth: int = 12) -> list[LiveItem]:
         """Every item down to ``max_depth`` folder levels, in one tree query, parents first.

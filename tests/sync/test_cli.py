@@ -368,3 +368,14 @@ def test_progress_bar_is_drawn_by_apply_only_on_a_terminal(
     assert "\r" not in tty  # json output: no bar even on a terminal
     piped = _run("apply", str(_spec(tmp_path, "v3.yaml", services=3)), "--url", jenkins_double.url)
     assert piped.returncode == 0 and "\r" not in piped.stderr and piped.stderr == ""
+
+
+def test_no_command_line_option_carries_a_secret() -> None:
+    """Credentials come from the environment or a netrc file only (never argv, never ps)."""
+    from jenkinsgen.cli.sync_cmds import COMMANDS
+
+    for command in COMMANDS:
+        for param in command.params:
+            names = " ".join([param.name or "", *param.opts]).lower()
+            for word in ("token", "password", "secret", "user", "auth", "credential"):
+                assert word not in names, f"{command.name} {param.opts}"

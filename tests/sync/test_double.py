@@ -8,6 +8,7 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
+from jenkinsgen.jenkins import JenkinsClient, load_credentials
 from tests.jenkins_double import JenkinsDouble
 from tests.jenkins_double.api import TreeSyntaxError, parse_tree
 from tests.sync.helpers import FOLDER_XML, freestyle
@@ -237,3 +238,15 @@ def test_extension_routes_get_auth_crumbs_and_counters() -> None:
         assert requests.get(url, auth=("u", "tok")).status_code == 405
         assert seen == [("u", True)]
         assert d.counters.count("POST", "things/poke") == 4
+
+
+def test_x_jenkins_header_gives_the_version(secured_jenkins_double: JenkinsDouble) -> None:
+    """python-jenkins' get_version reads the X-Jenkins header of the root page."""
+    with JenkinsDouble() as open_double:
+        assert jenkins.Jenkins(open_double.url).get_version() == open_double.version
+    env = {"JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
+    creds = load_credentials("x", env)
+    client = JenkinsClient(secured_jenkins_double.url, creds)
+    assert client.version() == secured_jenkins_double.version
+    anonymous = requests.get(secured_jenkins_double.url + "/api/json")
+    assert anonymous.status_code == 403 and anonymous.headers["X-Jenkins"]
