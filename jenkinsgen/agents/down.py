@@ -1,7 +1,9 @@
 """``agents down``: remove agents of ours — containers first, then nodes.
 
 By name, every name is checked before anything is removed: a name that is not one of our
-agents (a node someone else made, or nothing at all) is an error and nothing changes.
+agents (a node someone else made, or nothing at all) is an error and nothing changes.  So is
+an agent whose container was started on a Docker host that was not given: deleting its node
+alone would leave that container retrying, forever, to connect as a node that is gone.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from jenkinsgen.agents.containers import redact, remove
-from jenkinsgen.agents.inventory import Agent, Engine, take
+from jenkinsgen.agents.inventory import Agent, Engine, node_host, take
 from jenkinsgen.errors import AgentError, JenkinsgenError
 from jenkinsgen.jenkins.client import JenkinsClient
 from jenkinsgen.jenkins.nodes import delete_node
@@ -44,6 +46,17 @@ def down(
         if problems:
             raise AgentError("\n".join(problems))
         chosen = [inventory.agents[n] for n in dict.fromkeys(names)]
+    given = {e.host.url for e in engines}
+    elsewhere = []
+    for agent in sorted(chosen, key=lambda a: a.name):
+        recorded = node_host(agent.node.description) if agent.node is not None else None
+        if not agent.containers and recorded is not None and recorded not in given:
+            elsewhere.append(
+                f"{agent.name}: its container was started on {recorded}, which is not among "
+                "--docker-host; give that host too"
+            )
+    if elsewhere:
+        raise AgentError("\n".join(elsewhere))
 
     def one(agent: Agent) -> str | None:
         try:

@@ -249,6 +249,13 @@ def test_two_docker_hosts_round_robin(
     row = next(r for r in _status(controller, (LOCAL,)) if r["node"] == other)
     assert (row["host"], row["container"]) == (second_engine.url, "missing")
     assert controller.cli("up", *args, hosts=hosts).exit_code == 0
+    # down refuses too: deleting the nodes alone would leave the other host's agents orphaned
+    partial = controller.cli("down", "--all", hosts=(LOCAL,))
+    assert partial.exit_code == 1
+    for name in sorted(remote):
+        assert f"{name}: its container was started on {second_engine.url}" in partial.stderr
+    assert nodes_of(controller.double).names() == [f"docker-agent-{i}" for i in range(1, 5)]
+    assert sorted(_ours(docker_client, controller)) == sorted(local)
     assert controller.cli("down", "--all", hosts=hosts).exit_code == 0
     assert _ours(second_engine.client, controller) == {}
     assert nodes_of(controller.double).names() == []
