@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from jenkinsgen.cli.common import emit_json, info, warn
+from jenkinsgen.cli.common import emit_json, info, verbosity, warn
 from jenkinsgen.errors import ApplyError
 from jenkinsgen.jenkins.auth import load_credentials
 from jenkinsgen.jenkins.client import JenkinsClient
@@ -174,9 +174,8 @@ def apply(
         for c in changes.changes
         if c.action in ("create", "update", "adopt", "drift") or (prune and c.action == "prune")
     )
-    bar = Progress(
-        0 if dry_run else todo, "apply", sys.stderr, enabled=None if output == "text" else False
-    )
+    drawn = output == "text" and verbosity(ctx) >= 0  # and then only if stderr is a terminal
+    bar = Progress(0 if dry_run else todo, "apply", sys.stderr, enabled=None if drawn else False)
 
     def progress(outcome: Outcome) -> None:
         bar.advance(outcome.status == "done")

@@ -366,7 +366,10 @@ def test_progress_bar_is_drawn_by_apply_only_on_a_terminal(
     )
     assert status == 0 and json.loads(stdout)["ok"] is True
     assert "\r" not in tty  # json output: no bar even on a terminal
-    piped = _run("apply", str(_spec(tmp_path, "v3.yaml", services=3)), "--url", jenkins_double.url)
+    v3 = _spec(tmp_path, "v3.yaml", services=2, build="make most")
+    status, stdout, tty = _on_a_terminal("-q", "apply", str(v3), "--url", jenkins_double.url)
+    assert status == 0 and stdout == "" and tty == ""  # -q: errors only
+    piped = _run("apply", str(_spec(tmp_path, "v4.yaml", services=3)), "--url", jenkins_double.url)
     assert piped.returncode == 0 and "\r" not in piped.stderr and piped.stderr == ""
 
 
