@@ -192,3 +192,32 @@ def test_sweep_removes_only_dead_and_old_second_engine_dirs(tmp_path: Path) -> N
         daemon.kill()
         daemon.wait()
     assert not dead.exists() and young.exists() and live.exists() and other.exists()
+
+
+@pytest.mark.parametrize("page", ["jenkins-agent.jnlp", "slave-agent.jnlp"])
+def test_double_jnlp_arguments_are_secret_name_then_options(
+    jenkins_double: JenkinsDouble, page: str
+) -> None:
+    import requests
+    from lxml import etree
+
+    client = JenkinsClient(jenkins_double.url)
+    create_inbound_node(
+        client,
+        "a-2",
+        description="d",
+        executors=1,
+        remote_fs="/home/jenkins/agent",
+        labels="docker",
+        websocket=True,
+    )
+    answer = requests.get(f"{jenkins_double.url}/computer/a-2/{page}", timeout=10)
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"].startswith("application/x-java-jnlp-file")
+    root = etree.fromstring(answer.content)
+    args = [a.text or "" for a in root.findall(".//application-desc/argument")]
+    assert args[:2] == [nodes_of(jenkins_double).secret("a-2"), "a-2"]
+    options = args[2:]
+    assert options[options.index("-workDir") + 1] == "/home/jenkins/agent"
+    assert options[options.index("-url") + 1] == jenkins_double.url + "/"
+    assert "-webSocket" in options
