@@ -116,19 +116,34 @@ def _available_cpus() -> int:
         return os.cpu_count() or 1
 
 
+#: Environment variable that caps the number of render processes (``1``: never fork).
+WORKERS_ENV = "JENKINSGEN_WORKERS"
+
+
+def _workers_cap() -> int:
+    raw = os.environ.get(WORKERS_ENV, "")
+    try:
+        return max(1, int(raw)) if raw.strip() else 8
+    except ValueError:
+        raise RenderError(f"{WORKERS_ENV}={raw!r}: expected a whole number of processes") from None
+
+
 def auto_workers(jobs: int) -> int:
     """How many processes render ``jobs`` jobs: one, unless there are many jobs and CPUs.
 
     Never more than one once the caller runs threads: a forked child would inherit their
-    locks in whatever state they were (sync's HTTP pool, for instance).
+    locks in whatever state they were (sync's HTTP pool, for instance); never more than
+    ``$JENKINSGEN_WORKERS`` (default 8) either.
     """
+    cap = _workers_cap()
     if (
-        jobs < PARALLEL_MIN_JOBS
+        cap == 1
+        or jobs < PARALLEL_MIN_JOBS
         or threading.active_count() > 1
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
         return 1
-    return max(1, min(_available_cpus(), 8, jobs // 500))
+    return max(1, min(_available_cpus(), cap, jobs // 500))
 
 
 def _render_range(bounds: tuple[int, int]) -> list[RenderedItem]:
