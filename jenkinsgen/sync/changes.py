@@ -137,8 +137,14 @@ def _decide(
     owner = item.owner or rendered.owner
     marker = parse_marker(live.description)
     if marker is not None and marker[0] == owner:
-        action: Action = "unchanged" if marker[1] == item.digest else "update"
-        return Change(action, item.path, item.kind, "", item, live)
+        if marker[1] == item.digest:
+            return Change("unchanged", item.path, item.kind, "", item, live)
+        if owner != rendered.owner and item.kind == "folder":
+            # a folder above this spec's root (owned by its own path) is shared: the spec
+            # rooted there, or another nested spec, may have written it; it is never rewritten
+            reason = f"shared folder above {rendered.owner}, left as it is"
+            return Change("keep", item.path, item.kind, reason, item, live)
+        return Change("update", item.path, item.kind, "", item, live)
     name = item.full_name
     if marker is None:
         if name in adopt or adopt_all:

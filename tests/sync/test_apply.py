@@ -122,6 +122,25 @@ def test_prune_leaves_unmanaged_and_other_specs_alone(jenkins_double: JenkinsDou
     assert [o.change.full_name for o in blocked] == ["delivery/s2"]
 
 
+def test_nested_spec_never_rewrites_the_folder_another_spec_is_rooted_in(
+    jenkins_double: JenkinsDouble,
+) -> None:
+    """Spec A is rooted at ``teams``; spec B at ``teams/platform`` names ``teams`` as its
+    parent folder. Neither may keep rewriting the other's folder."""
+    a = rendered(services=1, folder="teams")
+    b = rendered(services=1, folder="teams/platform")
+    assert _apply(jenkins_double, a).ok
+    before = jenkins_double.config("teams")
+    first_b = _apply(jenkins_double, b)
+    assert first_b.ok and first_b.count("keep") == 1 and first_b.count("update") == 0
+    assert jenkins_double.config("teams") == before
+    jenkins_double.counters.reset()
+    for spec in (a, b, a):
+        report = _apply(jenkins_double, spec, prune=True)
+        assert report.ok and report.count("update") == 0 and report.count("prune") == 0
+    assert jenkins_double.counters.writes == 0
+
+
 def test_prune_spares_copies_made_in_the_web_ui(jenkins_double: JenkinsDouble) -> None:
     """ "Copy from" copies the description, marker and all: such a copy is not a leftover."""
     r = rendered(services=2)
