@@ -72,6 +72,10 @@ def _changes(
     verify: bool,
     workers: int,
 ) -> ChangeSet:
+    names = {item.full_name for item in rendered.items}
+    for name in adopt:
+        if name.strip("/") not in names:
+            warn(f"--adopt {name}: not an item of this spec (full names, e.g. folder/service/env)")
     # one level below the deepest item: prune must see what its folders still hold
     depth = max([12, *(len(item.path) + 1 for item in rendered.items)])
     changes = plan_changes(rendered, client.list_items(depth), adopt, adopt_all)

@@ -264,8 +264,18 @@ def test_adopt_and_adopt_all_from_the_command_line(
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert "error: delivery/s0/dev: exists and is not managed" in refused.stderr
     assert jenkins_double.config("delivery/s1/prod") == before
-    one = _run("apply", str(spec), "--url", jenkins_double.url, "--adopt", "delivery/s0/dev")
+    one = _run(
+        "apply",
+        str(spec),
+        "--url",
+        jenkins_double.url,
+        "--adopt",
+        "delivery/s0/dev",
+        "--adopt",
+        "s1",
+    )
     assert one.returncode == 1 and "1 adopted" in one.stdout
+    assert "warning: --adopt s1: not an item of this spec" in one.stderr
     assert "delivery/s0/dev" not in one.stderr and "delivery/s1/prod" in one.stderr
     every = _run("apply", str(spec), "--url", jenkins_double.url, "--adopt-all")
     assert every.returncode == 0 and "1 adopted, 6 unchanged" in every.stdout, every.stdout
