@@ -42,26 +42,30 @@ MODES = (("sequential", 1), ("parallel x4", 4), ("parallel x8", 8))
 def anchor(client: Any, image: str, n: int) -> float:
     """Seconds to ``docker run -d`` n containers (host network, socket mounted), then removed."""
     made = []
-    start = time.perf_counter()
-    for _ in range(n):
-        made.append(
-            client.containers.run(
-                image,
-                detach=True,
-                network_mode="host",
-                environment={
-                    "JENKINS_URL": "http://127.0.0.1:9",
-                    "JENKINS_SECRET": "x" * 64,
-                    "JENKINS_AGENT_NAME": "bench",
-                },
-                volumes={"/var/run/docker.sock": {"bind": "/var/run/docker.sock", "mode": "rw"}},
-                restart_policy={"Name": "unless-stopped"},
+    try:
+        start = time.perf_counter()
+        for _ in range(n):
+            made.append(
+                client.containers.run(
+                    image,
+                    detach=True,
+                    network_mode="host",
+                    environment={
+                        "JENKINS_URL": "http://127.0.0.1:9",
+                        "JENKINS_SECRET": "x" * 64,
+                        "JENKINS_AGENT_NAME": "bench",
+                    },
+                    volumes={
+                        "/var/run/docker.sock": {"bind": "/var/run/docker.sock", "mode": "rw"}
+                    },
+                    restart_policy={"Name": "unless-stopped"},
+                )
             )
-        )
-    elapsed = time.perf_counter() - start
-    for c in made:
-        c.remove(force=True)
-    return elapsed
+        return time.perf_counter() - start
+    finally:
+        for c in made:
+            with contextlib.suppress(docker.errors.NotFound):
+                c.remove(force=True)
 
 
 def provision(engine: Engine, image: str, n: int, parallel: int) -> float:
