@@ -167,3 +167,37 @@ def test_read_only_home_fails_in_one_line(
     assert len(out) == 1, out
     assert out[0].startswith(f"jenkinsgen-entrypoint: cannot give {HOME} to jenkins (1000:1000)")
     assert "Read-only file system" in out[0]
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        ({"JENKINSGEN_CHOWN": "sometimes"}, "JENKINSGEN_CHOWN must be auto, always or never"),
+        ({"JENKINSGEN_USER": "root"}, "refusing to run as 'root': it is root"),
+        ({"JENKINSGEN_USER": "nobody-here"}, "user 'nobody-here' does not exist in this image"),
+        ({"JENKINS_HOME": "relative/home"}, "data directory 'relative/home' is not an absolute"),
+        ({"JENKINS_HOME": "/srv/missing-link"}, "/srv/missing-link is a dangling symbolic link"),
+        ({"JENKINS_HOME": "/srv/a-file"}, "/srv/a-file is not a directory"),
+    ],
+    ids=["bad-chown-mode", "root-user", "unknown-user", "relative", "dangling", "file"],
+)
+def test_bad_settings_fail_in_one_line(
+    docker_cleanup: DockerCleanup,
+    controller_image: str,
+    tmp_path: Path,
+    environment: dict[str, str],
+    message: str,
+) -> None:
+    srv = tmp_path / "srv"
+    srv.mkdir()
+    (srv / "missing-link").symlink_to("/srv/nowhere")
+    (srv / "a-file").write_text("")
+    container = docker_cleanup.run(
+        controller_image,
+        environment=environment,
+        volumes={str(srv): {"bind": "/srv", "mode": "rw"}},
+    )
+    assert wait_exit(container, 30) == 1
+    out = logs(container).strip().splitlines()
+    assert len(out) == 1 and out[0].startswith("jenkinsgen-entrypoint: "), out
+    assert message in out[0], out
