@@ -76,9 +76,13 @@ def _copy_plugins(plugins_dir: Path, dest: Path) -> int:
 
 def _copy_jobs(jobs_dir: Path, dest: Path) -> int:
     """Copy a rendered output tree's ``jobs/`` (or a ``jobs`` dir itself) into the context."""
-    source = jobs_dir / "jobs" if (jobs_dir / "jobs").is_dir() else jobs_dir
-    if not source.is_dir():
+    if not jobs_dir.is_dir():
         raise ImageError(f"rendered jobs directory {jobs_dir} does not exist")
+    source = jobs_dir / "jobs" if (jobs_dir / "jobs").is_dir() else jobs_dir
+    if source.name != "jobs":  # e.g. --jobs / would copy the whole file system
+        raise ImageError(f"{jobs_dir}: not an output of `jenkinsgen render` (no jobs/ in it)")
+    if source.is_symlink():
+        raise ImageError(f"{source}: symbolic links are not copied into the image")
     count = 0
     for src in sorted(source.rglob("*")):
         if src.is_symlink():

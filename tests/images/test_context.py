@@ -74,6 +74,28 @@ def test_a_file_that_is_not_a_plugin_is_refused(tmp_path: Path) -> None:
         assemble_context(ImageInputs("controller", plugins_dir=bundle), tmp_path / "ctx2")
 
 
+def test_jobs_must_be_a_render_output(tmp_path: Path) -> None:
+    """--jobs takes OUT (holding jobs/) or OUT/jobs; any other directory is refused, so a
+    mistaken --jobs / or --jobs ~ cannot copy a whole tree into the image."""
+    (tmp_path / "elsewhere" / "x").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "x" / "config.xml").write_text("<x/>")
+    with pytest.raises(ImageError, match="not an output of `jenkinsgen render`"):
+        assemble_context(
+            ImageInputs("controller", jobs_dir=tmp_path / "elsewhere"), tmp_path / "c1"
+        )
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "jobs").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(ImageError, match="symbolic links"):
+        assemble_context(ImageInputs("controller", jobs_dir=tmp_path / "out"), tmp_path / "c2")
+    (tmp_path / "out2" / "jobs" / "seed").mkdir(parents=True)
+    (tmp_path / "out2" / "jobs" / "seed" / "config.xml").write_text("<seed/>")
+    for given in (tmp_path / "out2", tmp_path / "out2" / "jobs"):  # OUT or OUT/jobs
+        ctx = assemble_context(
+            ImageInputs("controller", jobs_dir=given), tmp_path / f"c-{given.name}"
+        )
+        assert files(ctx / "jobs") == ["seed/config.xml"]
+
+
 def test_symlinks_in_rendered_jobs_are_refused(tmp_path: Path) -> None:
     jobs = tmp_path / "out" / "jobs"
     jobs.mkdir(parents=True)
