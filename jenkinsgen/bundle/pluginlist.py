@@ -132,9 +132,10 @@ def parse_txt(text: str, filename: str = "plugins.txt") -> list[PluginRequest]:
             requests.append(_request(name, version, url or None, None, where))
         except BundleError as exc:
             problems.append(str(exc))
+    result = _no_duplicates(requests, problems)
     if problems:
         raise BundleError("\n".join(problems))
-    return _no_duplicates(requests)
+    return result
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -204,13 +205,15 @@ def parse_yaml(text: str, filename: str = "plugins.yaml") -> list[PluginRequest]
             requests.append(_request(name, version, _scalar(source.get("url")), group, where))
         except BundleError as exc:
             problems.append(str(exc))
+    result = _no_duplicates(requests, problems)
     if problems:
         raise BundleError("\n".join(problems))
-    return _no_duplicates(requests)
+    return result
 
 
-def _no_duplicates(requests: list[PluginRequest]) -> list[PluginRequest]:
-    """Drop exact repeats; a plugin asked for twice in different ways is an error."""
+def _no_duplicates(requests: list[PluginRequest], problems: list[str]) -> list[PluginRequest]:
+    """Drop exact repeats; a plugin asked for twice in different ways is a problem (added to
+    ``problems``, so it is reported together with the bad lines)."""
     seen: dict[str, PluginRequest] = {}
     result: list[PluginRequest] = []
     for request in requests:
@@ -223,7 +226,7 @@ def _no_duplicates(requests: list[PluginRequest]) -> list[PluginRequest]:
             request.url,
             request.group_id,
         ):
-            raise BundleError(
+            problems.append(
                 f"{request.where}: {request.name} is already listed differently at {first.where}"
             )
     return result

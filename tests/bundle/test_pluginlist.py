@@ -130,6 +130,22 @@ def test_all_bad_lines_reported_at_once() -> None:
     assert [line.split(":")[1] for line in lines] == ["1", "3"]
 
 
+def test_duplicates_are_reported_with_the_bad_lines() -> None:
+    with pytest.raises(BundleError) as caught:
+        pluginlist.parse_txt("a:1:gopher://x\ngit\ngit:1.0\n", "p.txt")
+    assert str(caught.value).splitlines() == [
+        "p.txt:1: a: not a http, https or file URL: 'gopher://x'",
+        "p.txt:3: git is already listed differently at p.txt:2",
+    ]
+    with pytest.raises(BundleError) as caught:
+        pluginlist.parse_yaml(
+            "plugins:\n  - artifactId: git\n  - artifactId: git\n    source: {version: '1'}\n"
+            "  - artifactId: 'bad name'\n",
+            "p.yaml",
+        )
+    assert len(str(caught.value).splitlines()) == 2, str(caught.value)
+
+
 def test_repeat_of_the_same_entry_is_harmless() -> None:
     assert [r.name for r in pluginlist.parse_txt("git\ngit:latest\n")] == ["git"]
 
