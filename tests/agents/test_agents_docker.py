@@ -380,3 +380,20 @@ def test_tls_docker_host_with_per_host_certificates(
     assert f"docker host {second_engine.tls_url}: cannot connect" in plain.stderr
     assert controller.cli("down", "--all", hosts=(tls,)).exit_code == 0
     assert _ours(second_engine.client, controller) == {}
+
+
+def test_a_container_that_cannot_start_leaves_neither_container_nor_node(
+    controller: Controller, docker_client: Any, agent_image: str
+) -> None:
+    # the engine cannot create the bind-mount source under /proc: start fails after create
+    host = "unix:///var/run/docker.sock?socket=/proc/jenkinsgen-no-such/docker.sock"
+    result = controller.cli(
+        "up", "--count", "1", "--label", "docker", "--image", agent_image, hosts=(host,)
+    )
+    assert result.exit_code == 1
+    assert "docker-agent-1: create failed: docker-agent-1: starting its container on" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.output
+    assert _ours(docker_client, controller) == {}
+    assert nodes_of(controller.double).names() == []
