@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import docker.errors
+import requests
 
 from jenkinsgen.agents.hosts import DockerHost
 from jenkinsgen.errors import AgentError
@@ -33,6 +34,7 @@ from jenkinsgen.jenkins.nodes import AgentSecret
 __all__ = [
     "AGENT",
     "CONTROLLER",
+    "DOCKER_ERRORS",
     "MANAGED",
     "POOL",
     "SECRET_PATH",
@@ -65,6 +67,9 @@ AGENT_UID = 1000
 _SECRET_LIKE = re.compile(r"\b[0-9a-fA-F]{64}\b")
 
 T = TypeVar("T")
+#: What a Docker SDK call raises: API errors, and requests' own when the engine is unreachable
+#: (it went away after we connected, a dropped ssh or TCP connection).
+DOCKER_ERRORS = (docker.errors.DockerException, requests.RequestException)
 
 
 def controller_id(url: str) -> str:
@@ -124,7 +129,7 @@ def _docker(
 ) -> T:
     try:
         return fn()
-    except docker.errors.DockerException as exc:
+    except DOCKER_ERRORS as exc:
         text = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else "", *secrets)
         raise AgentError(
             f"{agent}: {what} on {host} failed: {text or type(exc).__name__}"
@@ -230,7 +235,7 @@ def run_agent(
 
         _docker(host, name, "starting its container", complete, secret)
     except AgentError:
-        with contextlib.suppress(docker.errors.DockerException):
+        with contextlib.suppress(*DOCKER_ERRORS):
             c.remove(force=True)
         raise
     return AgentContainer(
@@ -264,7 +269,7 @@ def logs_tail(agent: AgentContainer, lines: int = 10) -> list[str]:
     """The last ``lines`` log lines of the container, secrets scrubbed."""
     try:
         raw = agent.handle.logs(tail=lines, stdout=True, stderr=True)
-    except docker.errors.DockerException as exc:
+    except DOCKER_ERRORS as exc:
         return [f"(logs unavailable: {redact(str(exc).splitlines()[0] if str(exc) else '')})"]
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
     return [redact(line) for line in text.splitlines()[-lines:]]

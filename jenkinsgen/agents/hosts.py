@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 import docker
 import docker.errors
 import docker.tls
+import requests
 
 from jenkinsgen.errors import AgentError
 
@@ -123,7 +124,7 @@ def connect(host: DockerHost, timeout: int = 60) -> docker.DockerClient:
         if host.cert_dir is not None:
             client.api.trust_env = False
         client.ping()
-    except docker.errors.DockerException as exc:
+    except (docker.errors.DockerException, requests.RequestException) as exc:
         if client is not None:
             client.close()
         raise AgentError(f"docker host {host}: cannot connect: {_first_line(exc)}") from None

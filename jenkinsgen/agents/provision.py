@@ -30,6 +30,7 @@ from typing import Literal
 import docker.errors
 
 from jenkinsgen.agents.containers import (
+    DOCKER_ERRORS,
     AgentContainer,
     AgentSettings,
     redact,
@@ -110,7 +111,7 @@ def _capacity(engines: Sequence[Engine]) -> dict[str, Capacity]:
     for e in engines:
         try:
             info = e.client.info()
-        except docker.errors.DockerException as exc:
+        except DOCKER_ERRORS as exc:
             raise AgentError(f"docker host {e.host}: cannot read its info: {exc}") from None
         out[e.host.url] = Capacity(
             cpus=int(info.get("NCPU") or 1),
@@ -208,12 +209,12 @@ def check_images(engines: Sequence[Engine], image: str) -> None:
             continue
         except docker.errors.ImageNotFound:
             pass
-        except docker.errors.DockerException as exc:
+        except DOCKER_ERRORS as exc:
             raise AgentError(f"docker host {e.host}: cannot inspect image {image}: {exc}") from None
         log.info("pulling %s on %s", image, e.host)
         try:
             e.client.images.pull(image)
-        except docker.errors.DockerException as exc:
+        except DOCKER_ERRORS as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             raise AgentError(
                 f"docker host {e.host}: image {image} is not there and cannot be pulled "

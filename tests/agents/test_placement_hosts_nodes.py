@@ -221,3 +221,30 @@ def test_double_jnlp_arguments_are_secret_name_then_options(
     assert options[options.index("-workDir") + 1] == "/home/jenkins/agent"
     assert options[options.index("-url") + 1] == jenkins_double.url + "/"
     assert "-webSocket" in options
+
+
+def test_an_engine_gone_after_connecting_is_a_clear_error(jenkins_double: JenkinsDouble) -> None:
+    """The SDK raises requests' errors, not its own, when the engine stops answering."""
+    import socket
+
+    import docker
+
+    from jenkinsgen.agents import AgentSettings, Engine, UpOptions, status, up
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    url = f"tcp://127.0.0.1:{port}"
+    client = docker.DockerClient(base_url=url, version="1.41", timeout=5)  # no probe: "connected"
+    engines = [Engine(parse_host(url), client)]
+    jenkins = JenkinsClient(jenkins_double.url)
+    try:
+        with pytest.raises(AgentError, match=rf"listing containers on {url} failed"):
+            status(jenkins, engines, "c0ffee")
+        settings = AgentSettings(image="a/b:1", jenkins_url="http://j", controller="c", pool="p")
+        options = UpOptions(count=1, labels="docker", pool="p", settings=settings)
+        with pytest.raises(AgentError, match=rf"on {url} failed"):
+            up(jenkins, engines, options)
+        assert list_nodes(jenkins) == []
+    finally:
+        client.close()
