@@ -41,6 +41,12 @@ def _http_url(value: str) -> str | None:
     return None
 
 
+def _docker_port(value: str) -> str | None:
+    if value.startswith("tcp://") and not 1 <= int(value.rsplit(":", 1)[1]) <= 65535:
+        return f"{value!r}: the port must be 1-65535"
+    return None
+
+
 def _cred(description: str) -> Str:
     return Str(
         description=description,
@@ -66,6 +72,7 @@ DOCKER_CLOUD = Obj(
                     description="Docker host URI (unix:///path or tcp://host:port)",
                     pattern=DOCKER_URI,
                     pattern_hint="unix:///path/to/docker.sock or tcp://host:port",
+                    extra_check=_docker_port,
                 ),
                 min_items=1,
                 unique=True,

@@ -241,6 +241,7 @@ def test_cloud_names() -> None:
         ("{label: docker, image: a/b}", "agents needs a 'docker' or a 'kubernetes' cloud"),
         ("{label: docker, image: a/b, docker: {hosts: ['ssh://x']}}", "is not valid"),
         ("{label: docker, image: a/b, docker: {hosts: []}}", "needs at least 1 item"),
+        ("{label: docker, image: a/b, docker: {hosts: ['tcp://h:99999']}}", "port must be 1-65535"),
         ("{label: docker, image: a/b, kubernetes: {docker: sock}}", "must be one of socket, dind"),
         (
             "{label: docker, image: a/b, kubernetes: {server_url: 'https://u:p@k'}}",
