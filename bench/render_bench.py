@@ -11,8 +11,10 @@ written to a fresh directory):
   jenkinsgen renders, sandbox, build discarder, no concurrent builds, SCM trigger) and a
   ``project`` per service.
 
-Runs alternate (jenkinsgen, JJB, jenkinsgen, ...); the median of each is reported, with jobs
-per second, the ratio and the time per job at every N (linear growth = flat per-job time).
+Runs alternate (jenkinsgen, jenkinsgen in one process, JJB, jenkinsgen, ...); the median of
+each is reported, with jobs per second, the ratio and the time per job at every N (linear
+growth = flat per-job time). "One process" sets JENKINSGEN_WORKERS=1 (no forked workers), to
+show what the forked workers buy on this machine.
 Outputs go to tmpfs (/dev/shm) and, for comparison, to disk (bench/_work).
 
     .venv/bin/python bench/render_bench.py                 # N = 1000 and 5000, 3 runs
@@ -121,11 +123,13 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
+def _timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
     """Wall-clock and CPU seconds (user + system, worker processes included) of ``cmd``."""
     cpu = _cpu()
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        cmd, cwd=cwd, capture_output=True, text=True, check=False, env=env or None
+    )
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd[:3])} failed:\n{proc.stderr[-3000:]}")
@@ -165,14 +169,18 @@ def bench(n: int, runs: int, base: Path) -> dict[str, float]:
         "-o",
         "out-jjb",
     ]
-    jg_times, jjb_times = [], []
+    serial_env = {**os.environ, "JENKINSGEN_WORKERS": "1"}
+    jg_times, jg1_times, jjb_times = [], [], []
     for i in range(runs):
         _fresh(work / "out-jg")
         jg_times.append(_timed(jg_cmd, work))
+        _fresh(work / "out-jg")
+        jg1_times.append(_timed(jg_cmd, work, serial_env))
         _fresh(work / "out-jjb")
         jjb_times.append(_timed(jjb_cmd, work))
         print(
             f"  N={n} run {i + 1}: jenkinsgen {jg_times[-1][0]:.2f}s (cpu {jg_times[-1][1]:.2f}s),"
+            f" 1 process {jg1_times[-1][0]:.2f}s (cpu {jg1_times[-1][1]:.2f}s),"
             f" JJB {jjb_times[-1][0]:.2f}s (cpu {jjb_times[-1][1]:.2f}s),"
             f" load {os.getloadavg()[0]:.1f}",
             flush=True,
@@ -181,6 +189,8 @@ def bench(n: int, runs: int, base: Path) -> dict[str, float]:
     jobs = 3 * n
     jg = statistics.median(t[0] for t in jg_times)
     jjb = statistics.median(t[0] for t in jjb_times)
+    jg1 = statistics.median(t[0] for t in jg1_times)
+    jg1_cpu = statistics.median(t[1] for t in jg1_times)
     jg_cpu = statistics.median(t[1] for t in jg_times)
     jjb_cpu = statistics.median(t[1] for t in jjb_times)
     return {
@@ -195,6 +205,9 @@ def bench(n: int, runs: int, base: Path) -> dict[str, float]:
         "jjb_jps": jobs / jjb,
         "ratio": jjb / jg,
         "cpu_ratio": jjb_cpu / jg_cpu,
+        "jg1": jg1,
+        "jg1_cpu": jg1_cpu,
+        "ratio1": jjb / jg1,
     }
 
 
@@ -243,6 +256,14 @@ def main() -> None:
             f" | {r['jg_jps']:.0f} | {r['jjb_jps']:.0f} | {r['ratio']:.1f}x"
             f" | {1000 * r['jg'] / r['jobs']:.3f} | {1000 * r['jjb'] / r['jobs']:.3f}"
             f" | {r['jg_cpu']:.2f} | {r['jjb_cpu']:.2f} | {r['cpu_ratio']:.1f}x |"
+        )
+    print("\njenkinsgen in one process (JENKINSGEN_WORKERS=1), same runs:")
+    print("| fs | services | jobs | 1-process s | 1-process cpu s | ratio to JJB (wall) |")
+    print("|---|---|---|---|---|---|")
+    for fs, r in rows:
+        print(
+            f"| {fs} | {r['n']} | {r['jobs']} | {r['jg1']:.2f} | {r['jg1_cpu']:.2f}"
+            f" | {r['ratio1']:.1f}x |"
         )
 
 

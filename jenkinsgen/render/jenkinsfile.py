@@ -10,6 +10,12 @@ Three kinds (see :class:`jenkinsgen.plan.JobPlan`):
 
 Values reach Groovy only through the filters of :mod:`jenkinsgen.render.groovy`; the Jinja
 environment is strict (an undefined name is an error) and does no HTML escaping.
+
+The service template (``Jenkinsfile.j2``) is a row of blocks. A job's text is those blocks
+rendered one by one and joined: only the blocks that name the service are rendered per job;
+the others are cached by exactly the values they are rendered from, so thousands of services
+with the same commands share one rendering. Tests prove the joined text equal to rendering
+the whole template (:func:`_service_text_whole`).
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from jenkinsgen.plan import JobPlan, Plan
 from jenkinsgen.render.groovy import FILTERS
 from jenkinsgen.spec.model import Defaults, Environment, Image, Seed, Service
 
-__all__ = ["render_jenkinsfile", "template_dir"]
+__all__ = ["render_jenkinsfile", "template_dir", "warm_templates"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -126,6 +132,14 @@ _ENV_KEYS = (
     "submitter",
     "approval_timeout_minutes",
 )
+
+
+def warm_templates() -> None:
+    """Compile the templates now (before forking workers, so each does not compile them)."""
+    env = _environment()
+    for name in (_SERVICE_TEMPLATE, "image.sh.j2", "deploy.sh.j2"):
+        env.get_template(name)
+    _macros()
 
 
 @cache

@@ -31,6 +31,7 @@ from pathlib import Path
 from jenkinsgen.errors import RenderError
 from jenkinsgen.plan import FolderPlan, JobPlan, Plan, plan
 from jenkinsgen.render import auto_workers, check_unique_paths, render_item
+from jenkinsgen.render.jenkinsfile import warm_templates
 from jenkinsgen.render.model import ItemKind, Rendered
 from jenkinsgen.spec.loader import gc_paused
 from jenkinsgen.spec.model import Spec
@@ -312,6 +313,7 @@ def _render_write_all(p: Plan, base: str, workers: int) -> None:
             return
         size = -(-total // (workers * 8))
         ranges = [(start, min(start + size, total)) for start in range(0, total, size)]
+        warm_templates()
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             pool.map(_render_write_range, ranges, chunksize=1)
     finally:
