@@ -15,6 +15,7 @@ import threading
 from jenkinsgen.errors import RenderError
 from jenkinsgen.plan import FolderPlan, JobPlan, Plan, plan
 from jenkinsgen.render.digest import describe, parse_marker, seal
+from jenkinsgen.render.extras import extra_files
 from jenkinsgen.render.jenkinsfile import render_jenkinsfile
 from jenkinsgen.render.model import Rendered, RenderedItem
 from jenkinsgen.render.xml_folder import folder_xml
@@ -212,7 +213,7 @@ def render_plan(p: Plan, workers: int | None = None) -> Rendered:
     else:
         with gc_paused():  # thousands of items, no reference cycles (see gc_paused)
             items.extend(_render_job(p, j, owner) for j in p.jobs)
-    return Rendered(owner, tuple(items))
+    return Rendered(owner, tuple(items), extra_files(p.spec))
 
 
 def render_spec(spec: Spec, workers: int | None = None) -> Rendered:

@@ -48,3 +48,5 @@ class Rendered:
 
     owner: str
     items: tuple[RenderedItem, ...]
+    #: Files beside the jobs (relative POSIX path, bytes), e.g. ``casc/agents.yaml``.
+    extra_files: tuple[tuple[str, bytes], ...] = ()

@@ -31,6 +31,7 @@ from pathlib import Path
 from jenkinsgen.errors import RenderError
 from jenkinsgen.plan import FolderPlan, JobPlan, Plan, plan
 from jenkinsgen.render import auto_workers, check_unique_paths, render_item
+from jenkinsgen.render.extras import extra_files
 from jenkinsgen.render.jenkinsfile import warm_templates
 from jenkinsgen.render.model import ItemKind, Rendered
 from jenkinsgen.spec.loader import gc_paused
@@ -55,6 +56,7 @@ def tree_files(rendered: Rendered) -> dict[str, bytes]:
         files[f"{base}/config.xml"] = item.config_xml
         if item.jenkinsfile is not None:
             files[f"{base}/Jenkinsfile"] = item.jenkinsfile.encode("utf-8")
+    files.update(rendered.extra_files)
     return dict(sorted(files.items()))
 
 
@@ -338,11 +340,14 @@ def render_into(spec: Spec, out: Path | str, workers: int | None = None) -> Writ
         base = item_dir(job.path)
         paths += (f"{base}/config.xml", f"{base}/Jenkinsfile")
         kinds.append(job.kind)
+    extras = extra_files(spec)
+    paths += [rel for rel, _ in extras]
     paths.sort()
     n = auto_workers(len(p.jobs)) if workers is None else workers
 
     def fill(base: str) -> list[str]:
         _render_write_all(p, base, n)
+        _write_range(base, list(extras))
         return paths
 
     return replace(_replace_out(out, spec.folder, fill), kinds=tuple(kinds))
