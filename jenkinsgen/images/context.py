@@ -1,7 +1,8 @@
 """Assemble the Docker build context of the controller or agent image in a directory.
 
 The sources live in ``images/`` (``controller/``, ``agent/`` and ``common/`` for the
-entrypoint both images share: it is copied into each context here, never duplicated in git).
+entrypoint and tool installer both images share: copied into each context here, never
+duplicated in git).
 The controller context also gets ``plugins/`` (the bundle), ``casc.yaml`` and ``jobs/``.
 Every file is written with a fixed mode and in sorted order, so the same inputs give the same
 context and Docker reuses its cached layers.
@@ -22,6 +23,8 @@ __all__ = ["ENTRYPOINT", "ImageInputs", "Kind", "assemble_context", "images_root
 
 Kind = Literal["controller", "agent"]
 ENTRYPOINT = "jenkinsgen-entrypoint"
+#: Installs the Docker CLI, setpriv and tini when a base lacks them (both images run it).
+INSTALL_TOOLS = "install-tools"
 PLUGIN_SUFFIXES = (".jpi", ".hpi")
 
 
@@ -101,6 +104,7 @@ def assemble_context(inputs: ImageInputs, dest: Path) -> Path:
         raise ImageError(f"build context directory {dest} is not empty")
     _copy_file(root / inputs.kind / "Dockerfile", dest / "Dockerfile", 0o644)
     _copy_file(root / "common" / ENTRYPOINT, dest / ENTRYPOINT, 0o755)
+    _copy_file(root / "common" / INSTALL_TOOLS, dest / INSTALL_TOOLS, 0o755)
     (dest / ".dockerignore").write_text("")
     if inputs.kind == "agent":
         return dest

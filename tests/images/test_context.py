@@ -36,6 +36,7 @@ def test_controller_context(tmp_path: Path) -> None:
         ".dockerignore",
         "Dockerfile",
         "casc.yaml",
+        "install-tools",
         "jenkinsgen-entrypoint",
         "jobs/delivery/config.xml",
         "jobs/delivery/jobs/seed/config.xml",
@@ -46,13 +47,15 @@ def test_controller_context(tmp_path: Path) -> None:
     assert (ctx / "plugins" / "mailer.jpi").stat().st_mode & 0o777 == 0o644
 
 
-def test_both_images_get_the_one_shared_entrypoint(tmp_path: Path) -> None:
-    shared = (images_root() / "common" / "jenkinsgen-entrypoint").read_bytes()
-    for kind in ("controller", "agent"):
-        ctx = assemble_context(ImageInputs(kind), tmp_path / kind)
-        assert (ctx / "jenkinsgen-entrypoint").read_bytes() == shared
-    assert not (images_root() / "controller" / "jenkinsgen-entrypoint").exists()
-    assert not (images_root() / "agent" / "jenkinsgen-entrypoint").exists()
+def test_both_images_get_the_one_shared_entrypoint_and_installer(tmp_path: Path) -> None:
+    for name in ("jenkinsgen-entrypoint", "install-tools"):
+        shared = (images_root() / "common" / name).read_bytes()
+        for kind in ("controller", "agent"):
+            ctx = assemble_context(ImageInputs(kind), tmp_path / name / kind)
+            assert (ctx / name).read_bytes() == shared
+            assert f"COPY {name} " in (ctx / "Dockerfile").read_text()
+        assert not (images_root() / "controller" / name).exists()
+        assert not (images_root() / "agent" / name).exists()
 
 
 def test_plugin_layer_comes_before_everything_the_spec_changes() -> None:
