@@ -6,7 +6,6 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import urlsplit
 
 import click
 
@@ -30,6 +29,7 @@ from jenkinsgen.cli.common import emit_json, info
 from jenkinsgen.errors import AgentError
 from jenkinsgen.jenkins.auth import load_credentials
 from jenkinsgen.jenkins.client import JenkinsClient
+from jenkinsgen.jenkins.urls import ControllerUrlError, parse_controller_url
 from jenkinsgen.spec.agents import IMAGE
 
 DEFAULT_IMAGE = "jenkinsgen/agent:latest"
@@ -63,24 +63,13 @@ _pool = click.option("--pool", default=None, help="Only this pool (default: ever
 def _check_url(option: str, value: str) -> str:
     """An http(s) URL with a host, no whitespace or control characters, no credentials."""
     try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
-        host = parts.hostname
-    except ValueError:
-        host = None
-        parts = None
-    if (
-        parts is None
-        or parts.scheme not in ("http", "https")
-        or not host
-        or any(ch.isspace() or ord(ch) < 32 or ch == "\x7f" for ch in value)
-    ):
-        raise AgentError(f"{option} {value!r}: use an http:// or https:// URL with a host")
-    if parts.username is not None or parts.password is not None:
+        parse_controller_url(value)
+    except ControllerUrlError as exc:
+        if exc.kind == "credentials":
+            raise AgentError(f"{option}: {exc.reason}") from None
         raise AgentError(
-            f"{option}: credentials do not belong in the URL; use JENKINS_USER / "
-            "JENKINS_API_TOKEN or a netrc file"
-        )
+            f"{option} {value!r}: use an http:// or https:// URL with a host"
+        ) from None
     return value
 
 

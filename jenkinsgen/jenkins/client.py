@@ -16,16 +16,15 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import SplitResult, quote, urlsplit
+from urllib.parse import quote
 
 import jenkins
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import LocationParseError
-from urllib3.util import parse_url
 
 from jenkinsgen.errors import JenkinsError
 from jenkinsgen.jenkins.auth import Credentials
+from jenkinsgen.jenkins.urls import ControllerUrlError, parse_controller_url
 
 log = logging.getLogger("jenkinsgen.jenkins")
 
@@ -114,14 +113,16 @@ class JenkinsClient:
         sleep: Callable[[float], None] = time.sleep,
         pool_size: int = 16,
     ) -> None:
-        parts = _checked_url(url)
-        if parts.username or parts.password:
-            raise JenkinsError(
-                f"{parts.hostname}: credentials do not belong in the URL; "
-                "use JENKINS_USER / JENKINS_API_TOKEN or a netrc file"
-            )
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise JenkinsError(f"{url!r}: the Jenkins URL must be http:// or https://HOST")
+        try:
+            parse_controller_url(url)
+        except ControllerUrlError as exc:
+            if exc.kind == "credentials":
+                raise JenkinsError(f"{exc.host}: {exc.reason}") from None
+            if exc.kind == "scheme":
+                raise JenkinsError(
+                    f"{url!r}: the Jenkins URL must be http:// or https://HOST"
+                ) from None
+            raise JenkinsError(f"the Jenkins URL is not valid: {exc.reason}") from None
         self.url = url.rstrip("/") + "/"
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -276,19 +277,6 @@ class JenkinsClient:
         if isinstance(exc, requests.ConnectionError):
             return JenkinsRequestError(action, item, None, f"cannot connect to {self.url}")
         return JenkinsRequestError(action, item, None, str(exc).splitlines()[0])
-
-
-def _checked_url(url: str) -> SplitResult:
-    """``url`` split, or one clear error when it cannot be a controller URL (bad port, host)."""
-    try:
-        parts = urlsplit(url)
-        _ = parts.port
-        parse_url(url)
-    except (ValueError, LocationParseError) as exc:
-        # ValueError texts never quote the URL; urllib3's may, with any userinfo in it
-        reason = str(exc) if not isinstance(exc, LocationParseError) else "invalid host or port"
-        raise JenkinsError(f"the Jenkins URL is not valid: {reason}") from None
-    return parts
 
 
 def _status_text(response: requests.Response) -> str:
