@@ -132,10 +132,7 @@ def parse_txt(text: str, filename: str = "plugins.txt") -> list[PluginRequest]:
             requests.append(_request(name, version, url or None, None, where))
         except BundleError as exc:
             problems.append(str(exc))
-    result = _no_duplicates(requests, problems)
-    if problems:
-        raise BundleError("\n".join(problems))
-    return result
+    return _no_duplicates(requests, problems)
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -205,15 +202,12 @@ def parse_yaml(text: str, filename: str = "plugins.yaml") -> list[PluginRequest]
             requests.append(_request(name, version, _scalar(source.get("url")), group, where))
         except BundleError as exc:
             problems.append(str(exc))
-    result = _no_duplicates(requests, problems)
-    if problems:
-        raise BundleError("\n".join(problems))
-    return result
+    return _no_duplicates(requests, problems)
 
 
 def _no_duplicates(requests: list[PluginRequest], problems: list[str]) -> list[PluginRequest]:
-    """Drop exact repeats; a plugin asked for twice in different ways is a problem (added to
-    ``problems``, so it is reported together with the bad lines)."""
+    """Drop exact repeats; a plugin asked for twice in different ways is a problem, reported
+    together with the bad lines already in ``problems`` as one BundleError."""
     seen: dict[str, PluginRequest] = {}
     result: list[PluginRequest] = []
     for request in requests:
@@ -229,6 +223,8 @@ def _no_duplicates(requests: list[PluginRequest], problems: list[str]) -> list[P
             problems.append(
                 f"{request.where}: {request.name} is already listed differently at {first.where}"
             )
+    if problems:
+        raise BundleError("\n".join(problems))
     return result
 
 
