@@ -52,7 +52,12 @@ def chatty_image(
         'ENTRYPOINT ["/bin/sh", "-c", "echo connecting $JENKINS_AGENT_NAME to $JENKINS_URL; '
         'echo refused secret $(cat ${JENKINS_SECRET#@}); exec sleep infinity"]\n'
     )
-    tag = f"jenkinsgen-test/agents-chatty:{uuid.uuid4().hex[:10]}"
+    yield from _built(docker_client, ctx, "agents-chatty")
+
+
+def _built(docker_client: Any, ctx: Path, name: str) -> Iterator[str]:
+    """Build ``ctx`` as a uniquely tagged test image, yield the tag, always remove it."""
+    tag = f"jenkinsgen-test/{name}:{uuid.uuid4().hex[:10]}"
     try:
         docker_client.images.build(path=str(ctx), tag=tag, network_mode="host", rm=True)
         yield tag
@@ -77,12 +82,7 @@ def upstream_like_image(
         f"FROM {agent_image}\nCOPY jenkins-agent /usr/local/bin/jenkins-agent\n"
         "RUN chmod 0755 /usr/local/bin/jenkins-agent\n"
     )
-    tag = f"jenkinsgen-test/agents-upstream-like:{uuid.uuid4().hex[:10]}"
-    try:
-        docker_client.images.build(path=str(ctx), tag=tag, network_mode="host", rm=True)
-        yield tag
-    finally:
-        _remove_image(docker_client, tag)
+    yield from _built(docker_client, ctx, "agents-upstream-like")
 
 
 @pytest.fixture(scope="session")
