@@ -7,6 +7,7 @@ together as one :class:`~jenkinsgen.errors.SpecError`, each located as FILE:LINE
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import os
 from collections.abc import Callable, Iterator
@@ -111,12 +112,7 @@ def _load_spec_text(data: bytes | str, name: str) -> Spec:
     if collector.problems or spec is INVALID:
         raise SpecError(collector.problems)
     assert isinstance(spec, Spec)
-    return _with_source(spec, name)
-
-
-def _with_source(spec: Spec, name: str) -> Spec:
-    object.__setattr__(spec, "source", name)
-    return spec
+    return dataclasses.replace(spec, source=name)
 
 
 def _get(node: yaml.Node | None, key: str) -> yaml.Node | None:
