@@ -4,8 +4,8 @@
 #   make push REGISTRY=registry.example.com/acme   (credentials: JENKINSGEN_REGISTRY_USERNAME /
 #                                                    JENKINSGEN_REGISTRY_PASSWORD or docker login)
 # The default update center is the public one (network needed). Offline, point it at a file:
-#   make bundle UPDATE_CENTER=../shared/data/update-center/update-center.actual.json \
-#     PLUGIN_VERSIONS=../shared/data/update-center/plugin-versions.zip JENKINS_VERSION=2.249.3
+#   make bundle UPDATE_CENTER=tests/data/update-center/update-center.actual.zip \
+#     PLUGIN_VERSIONS=tests/data/update-center/plugin-versions.zip JENKINS_VERSION=2.249.3
 JENKINS_VERSION ?= 2.555.2
 UPDATE_CENTER   ?= https://updates.jenkins.io/update-center.json?version=$(JENKINS_VERSION)
 PLUGIN_VERSIONS ?=

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 pytest_plugins = ["tests.jenkins_double.fixtures", "tests.dockerlib.fixtures"]
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
+TEST_DATA = ROOT / "tests" / "data"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -27,8 +28,15 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """../shared/data beside the checkout (real update-center, manifests, JCasC files)."""
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"shared test data not found at {SHARED_DATA}")
-    return SHARED_DATA
+def test_data() -> Path:
+    """tests/data: real files published by Jenkins and its tools (provenance in its README)."""
+    return TEST_DATA
+
+
+@pytest.fixture(scope="session")
+def uc_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real update-center.json, unpacked from the zip it is kept in."""
+    with zipfile.ZipFile(TEST_DATA / "update-center" / "update-center.actual.zip") as archive:
+        target = tmp_path_factory.mktemp("update-center") / "update-center.actual.json"
+        target.write_bytes(archive.read("update-center.actual.json"))
+    return target

@@ -1,5 +1,5 @@
 """The agents: section renders JCasC for the docker-plugin and kubernetes clouds whose shape
-matches the plugins' own examples (real files in ../shared/data/jcasc/ and the key paths of
+matches the plugins' own examples (real files in tests/data/jcasc/ and the key paths of
 the kubernetes-plugin's JCasC test resources)."""
 
 from __future__ import annotations
@@ -132,15 +132,15 @@ def test_no_agents_section_renders_nothing() -> None:
     assert render_agents_casc(load_spec_text(BASE, "spec.yaml")) is None
 
 
-def test_docker_cloud_key_paths_exist_in_the_real_docker_plugin_example(shared_data: Path) -> None:
+def test_docker_cloud_key_paths_exist_in_the_real_docker_plugin_example(test_data: Path) -> None:
     real = yaml.safe_load(
-        (shared_data / "jcasc/docker-plugin-configuration-as-code_current.yml").read_text()
+        (test_data / "jcasc/docker-plugin-configuration-as-code_current.yml").read_text()
     )
     real_paths = set()
     for cloud in real["jenkins"]["clouds"]:
         real_paths |= key_paths(cloud)
     exported = yaml.safe_load(
-        (shared_data / "jcasc/docker-plugin-expected_output_current.yml").read_text()
+        (test_data / "jcasc/docker-plugin-expected_output_current.yml").read_text()
     )
     exported_paths = key_paths(exported)
     clouds = _clouds("docker")

@@ -25,13 +25,8 @@ from tests.bundle.archives import (
 
 
 @pytest.fixture(scope="session")
-def uc_path(shared_data: Path) -> Path:
-    return shared_data / "update-center" / "update-center.actual.json"
-
-
-@pytest.fixture(scope="session")
-def versions_path(shared_data: Path) -> Path:
-    return shared_data / "update-center" / "plugin-versions.zip"
+def versions_path(test_data: Path) -> Path:
+    return test_data / "update-center" / "plugin-versions.zip"
 
 
 @pytest.fixture(scope="session")
@@ -104,11 +99,11 @@ def server() -> Iterator[PluginServer]:
 
 
 @pytest.fixture
-def catalogue(server: PluginServer, shared_data: Path, tmp_path: Path) -> Catalogue:
+def catalogue(server: PluginServer, test_data: Path, tmp_path: Path) -> Catalogue:
     """Archives built from the real manifests, served by ``server``, and their update center."""
     manifests = {
         p.name.split(".")[0]: p.read_text(encoding="utf-8")
-        for p in (shared_data / "manifests").glob("*.MANIFEST.MF")
+        for p in (test_data / "manifests").glob("*.MANIFEST.MF")
     }
     plugins: dict[str, Any] = {}
     archives: dict[str, bytes] = {}

@@ -12,12 +12,12 @@ from jenkinsgen.errors import BundleError
 from tests.bundle.archives import make_hpi, manifest_text
 
 
-def _real(shared_data: Path, name: str) -> str:
-    return (shared_data / "manifests" / f"{name}.MANIFEST.MF").read_text(encoding="utf-8")
+def _real(test_data: Path, name: str) -> str:
+    return (test_data / "manifests" / f"{name}.MANIFEST.MF").read_text(encoding="utf-8")
 
 
-def test_continuation_lines_are_joined(shared_data: Path) -> None:
-    attributes = manifest.parse(_real(shared_data, "github-branch-source"))
+def test_continuation_lines_are_joined(test_data: Path) -> None:
+    attributes = manifest.parse(_real(test_data, "github-branch-source"))
     assert attributes["Short-Name"] == "github-branch-source"
     assert attributes["Plugin-Version"] == "1.8"
     assert attributes["Specification-Title"] == (
@@ -44,16 +44,16 @@ def test_continuation_lines_are_joined(shared_data: Path) -> None:
         ("github-branch-source", "1.8", "1.609.3"),
     ],
 )
-def test_every_real_manifest(shared_data: Path, name: str, version: str, core: str) -> None:
-    attributes = manifest.parse(_real(shared_data, name))
+def test_every_real_manifest(test_data: Path, name: str, version: str, core: str) -> None:
+    attributes = manifest.parse(_real(test_data, name))
     assert (attributes["Short-Name"], attributes["Plugin-Version"]) == (name, version)
     assert attributes["Jenkins-Version"] == core
     manifest.check(attributes, name, version, "x")
 
 
-def test_optional_dependencies_and_crlf(shared_data: Path) -> None:
+def test_optional_dependencies_and_crlf(test_data: Path) -> None:
     text = manifest_text(
-        _real(shared_data, "mailer"),
+        _real(test_data, "mailer"),
         Plugin_Dependencies="display-url-api:2.3.1,matrix-auth:1.0;resolution"
         ":=optional,a-very-long-plugin-name-to-force-"
         "continuation-lines:1.0",
@@ -72,8 +72,8 @@ def test_only_the_main_section_counts() -> None:
     assert manifest.parse(text)["Short-Name"] == "a"
 
 
-def test_archive_checks(shared_data: Path) -> None:
-    data = make_hpi(_real(shared_data, "junit"))
+def test_archive_checks(test_data: Path) -> None:
+    data = make_hpi(_real(test_data, "junit"))
     attributes = manifest.read_archive(data, "junit.jpi")
     manifest.check(attributes, "junit", "1.2", "junit.jpi")
     with pytest.raises(

@@ -57,30 +57,30 @@ def _meaning(requests: list[PluginRequest]) -> dict[str, tuple[str, str | None, 
     return {r.name: (r.version, r.url, r.group_id) for r in requests}
 
 
-def _repaired(shared_data: Path, name: str) -> str:
-    text = (shared_data / "plugins-txt" / name).read_text(encoding="utf-8")
+def _repaired(test_data: Path, name: str) -> str:
+    text = (test_data / "plugins-txt" / name).read_text(encoding="utf-8")
     assert "httttp://" in text
     return text.replace("httttp://", "http://")
 
 
-def test_txt_edge_cases(shared_data: Path) -> None:
-    requests = pluginlist.parse_txt(_repaired(shared_data, "parser-edge-cases.txt"), "p.txt")
+def test_txt_edge_cases(test_data: Path) -> None:
+    requests = pluginlist.parse_txt(_repaired(test_data, "parser-edge-cases.txt"), "p.txt")
     assert _meaning(requests) == EXPECTED
     # order is kept and every entry is located at its line
     assert [r.where for r in requests][:4] == ["p.txt:1", "p.txt:2", "p.txt:3", "p.txt:6"]
     assert requests[-1].where == "p.txt:16"
 
 
-def test_yaml_edge_cases(shared_data: Path) -> None:
-    requests = pluginlist.parse_yaml(_repaired(shared_data, "parser-edge-cases.yaml"), "p.yaml")
+def test_yaml_edge_cases(test_data: Path) -> None:
+    requests = pluginlist.parse_yaml(_repaired(test_data, "parser-edge-cases.yaml"), "p.yaml")
     assert _meaning(requests) == EXPECTED
     # ``version: 1.20`` must not turn into the float 1.2
     assert next(r for r in requests if r.name == "build-timeout").version == "1.20"
     assert next(r for r in requests if r.name == "git").where == "p.yaml:4"
 
 
-def test_cli_txt_matches_edge_cases_without_build_timeout(shared_data: Path) -> None:
-    requests = pluginlist.parse_txt(_repaired(shared_data, "cli.txt"), "cli.txt")
+def test_cli_txt_matches_edge_cases_without_build_timeout(test_data: Path) -> None:
+    requests = pluginlist.parse_txt(_repaired(test_data, "cli.txt"), "cli.txt")
     expected = dict(EXPECTED)
     del expected["build-timeout"]
     assert _meaning(requests) == expected
@@ -90,10 +90,8 @@ def test_cli_txt_matches_edge_cases_without_build_timeout(shared_data: Path) -> 
     ("name", "line"),
     [("parser-edge-cases.txt", 11), ("cli.txt", 11), ("parser-edge-cases.yaml", 21)],
 )
-def test_bad_url_in_shared_files_is_a_located_error(
-    shared_data: Path, name: str, line: int
-) -> None:
-    path = shared_data / "plugins-txt" / name
+def test_bad_url_in_shared_files_is_a_located_error(test_data: Path, name: str, line: int) -> None:
+    path = test_data / "plugins-txt" / name
     with pytest.raises(BundleError) as caught:
         pluginlist.load(path)
     message = str(caught.value)

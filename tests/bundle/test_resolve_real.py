@@ -152,11 +152,11 @@ def test_real_security_warnings(full_center: UpdateCenter) -> None:
 
 
 def test_shared_edge_case_list_against_the_real_catalogue(
-    shared_data: Path, full_center: UpdateCenter
+    test_data: Path, full_center: UpdateCenter
 ) -> None:
     """The update-center entries of the edge-case file resolve (URL/incremental/experimental
     entries dropped: they need the network or a second update center)."""
-    text = (shared_data / "plugins-txt" / "parser-edge-cases.txt").read_text(encoding="utf-8")
+    text = (test_data / "plugins-txt" / "parser-edge-cases.txt").read_text(encoding="utf-8")
     requests = [
         r
         for r in pluginlist.parse_txt(text.replace("httttp", "http"), "p.txt")

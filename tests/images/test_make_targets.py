@@ -34,16 +34,16 @@ def make(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
     )
 
 
-def test_make_bundle_offline_with_the_shared_update_center(
-    shared_data: Path, tmp_path: Path
+def test_make_bundle_offline_with_the_bundled_update_center(
+    test_data: Path, tmp_path: Path
 ) -> None:
     lock, listing = tmp_path / "plugins.lock", tmp_path / "plugins.txt"
     listing.write_text((ROOT / "images/controller/plugins.txt").read_text())
-    center = shared_data / "update-center"
+    center = test_data / "update-center"
     args = [
         f"BIN={BIN}",
         f"PLUGINS_TXT={listing}",
-        f"UPDATE_CENTER={center / 'update-center.actual.json'}",
+        f"UPDATE_CENTER={center / 'update-center.actual.zip'}",
         f"PLUGIN_VERSIONS={center / 'plugin-versions.zip'}",
         "JENKINS_VERSION=2.249.3",
         f"PLUGINS_LOCK={lock}",
