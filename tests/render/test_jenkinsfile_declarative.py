@@ -35,6 +35,8 @@ PARENTS: dict[str, set[str | None]] = {
     "docker": {"agent"},
     "image": {"docker"},
     "reuseNode": {"docker"},
+    "registryUrl": {"docker"},
+    "registryCredentialsId": {"docker"},
     "timestamps": {"options"},
     "buildDiscarder": {"options"},
     "disableConcurrentBuilds": {"options"},
