@@ -1,4 +1,4 @@
-"""``jenkinsgen image build controller|agent``: build (and push) the images via the docker SDK."""
+"""``jenkinsgen image build controller|agent|seed``: build (and push) images via the docker SDK."""
 
 from __future__ import annotations
 
@@ -7,37 +7,53 @@ from pathlib import Path
 
 import click
 
+from jenkinsgen import __version__
 from jenkinsgen.casc.controller import ControllerConfig
 from jenkinsgen.cli.common import info, verbosity, warn
 from jenkinsgen.errors import ImageError
 from jenkinsgen.images import (
     ImageInputs,
+    Kind,
     build_image,
     docker_client,
     plugins_from_bundle,
     push_image,
     push_reference,
+    read_wheel,
     registry_auth,
 )
 from jenkinsgen.images.build import DEFAULT_REPOSITORY
+from jenkinsgen.images.seed import seed_tag
 
 
 @click.group("image")
 def image() -> None:
-    """Build the controller and agent images.
+    """Build the controller, agent and seed images.
 
     \b
     Examples:
       jenkinsgen image build controller --bundle plugins.lock --jobs out -t acme/jenkins:1
       jenkinsgen image build agent -t acme/jenkins-agent:1 --push registry.example.com/acme
+      jenkinsgen image build seed --wheel dist/jenkinsgen-0.1.0-py3-none-any.whl \\
+        --push registry.example.com/acme
     """
 
 
 @image.command("build")
-@click.argument("kind", type=click.Choice(["controller", "agent"]))
-@click.option("--tag", "-t", help="Image tag [default: jenkinsgen/<kind>:latest].")
+@click.argument("kind", type=click.Choice(["controller", "agent", "seed"]))
 @click.option(
-    "--base", help="Base image (overrides the Dockerfile's pinned JENKINS_BASE/AGENT_BASE)."
+    "--tag",
+    "-t",
+    help="Image tag [default: jenkinsgen/<kind>:latest; seed: jenkinsgen-seed:<version>].",
+)
+@click.option(
+    "--base",
+    help="Base image (overrides the Dockerfile's JENKINS_BASE / AGENT_BASE / SEED_BASE).",
+)
+@click.option(
+    "--wheel",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The jenkinsgen wheel of this very version, installed in the seed image (seed).",
 )
 @click.option(
     "--bundle",
@@ -82,6 +98,7 @@ def build(
     base: str | None,
     bundle: Path | None,
     jobs_dir: Path | None,
+    wheel: Path | None,
     registry: str | None,
     admin_user: str,
     admin_password_env: str,
@@ -93,21 +110,34 @@ def build(
     no_cache: bool,
     save_context: Path | None,
 ) -> None:
-    """Build the KIND image (controller or agent), optionally pushing it.
+    """Build the KIND image (controller, agent or seed), optionally pushing it.
 
     \b
     Examples:
       jenkinsgen image build controller --bundle plugins.lock --jobs out -t acme/jenkins:1
       jenkinsgen image build agent --push registry.example.com/acme
-    Registry credentials: JENKINSGEN_REGISTRY_USERNAME / JENKINSGEN_REGISTRY_PASSWORD, or the
-    Docker client's config (docker login).
+      jenkinsgen image build seed --wheel dist/jenkinsgen-0.1.0-py3-none-any.whl
+    The seed image carries the jenkinsgen of --wheel, which must be this version; its tag is
+    always that version. Registry credentials: JENKINSGEN_REGISTRY_USERNAME /
+    JENKINSGEN_REGISTRY_PASSWORD, or the Docker client's config (docker login).
     """
-    if kind == "agent" and (bundle is not None or jobs_dir is not None):
+    image_kind: Kind = (
+        "controller" if kind == "controller" else "agent" if kind == "agent" else "seed"
+    )
+    if image_kind != "controller" and (bundle is not None or jobs_dir is not None):
         raise ImageError("--bundle and --jobs apply to the controller image only")
+    if (image_kind == "seed") != (wheel is not None):
+        raise ImageError(
+            "the seed image needs --wheel (a jenkinsgen wheel of this version)"
+            if image_kind == "seed"
+            else "--wheel applies to the seed image only"
+        )
+    seed_wheel = read_wheel(wheel, __version__) if wheel is not None else None
+    if seed_wheel is not None:
+        tag = seed_tag(tag, seed_wheel.version, DEFAULT_REPOSITORY["seed"])
     auth = registry_auth() if registry else None
     if registry is not None:  # a bad registry is reported before minutes of building
-        repository = DEFAULT_REPOSITORY["controller" if kind == "controller" else "agent"]
-        push_reference(tag or f"{repository}:latest", registry)
+        push_reference(tag or f"{DEFAULT_REPOSITORY[image_kind]}:latest", registry)
     config = ControllerConfig(
         admin_user=admin_user,
         admin_password_env=admin_password_env,
@@ -131,10 +161,11 @@ def build(
         if kind == "controller":
             _check_bundle(plugins, config)
         inputs = ImageInputs(
-            kind="controller" if kind == "controller" else "agent",
+            kind=image_kind,
             plugins_dir=plugins,
             jobs_dir=jobs_dir,
             controller=config,
+            wheel=seed_wheel,
         )
         client = docker_client()
         try:

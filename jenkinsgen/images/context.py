@@ -1,9 +1,11 @@
-"""Assemble the Docker build context of the controller or agent image in a directory.
+"""Assemble the Docker build context of the controller, agent or seed image in a directory.
 
-The sources live in ``images/`` (``controller/``, ``agent/`` and ``common/`` for the
-entrypoint and tool installer both images share: copied into each context here, never
-duplicated in git).
-The controller context also gets ``plugins/`` (the bundle), ``casc.yaml`` and ``jobs/``.
+The sources live in ``images/`` (``controller/``, ``agent/``, ``seed/`` and ``common/`` for the
+entrypoint and tool installer the controller and agent images share: copied into each context
+here, never duplicated in git).
+The controller context also gets ``plugins/`` (the bundle), ``casc.yaml`` and ``jobs/``; the
+seed context gets ``wheel/`` (jenkinsgen itself) and ``requirements.txt`` (its pinned
+dependencies, see :mod:`jenkinsgen.images.seed`).
 Every file is written with a fixed mode and in sorted order, so the same inputs give the same
 context and Docker reuses its cached layers.
 """
@@ -18,10 +20,11 @@ from typing import Literal
 
 from jenkinsgen.casc.controller import ControllerConfig, render_controller_casc
 from jenkinsgen.errors import ImageError
+from jenkinsgen.images.seed import SeedWheel, pinned_requirements
 
 __all__ = ["ENTRYPOINT", "ImageInputs", "Kind", "assemble_context", "images_root"]
 
-Kind = Literal["controller", "agent"]
+Kind = Literal["controller", "agent", "seed"]
 ENTRYPOINT = "jenkinsgen-entrypoint"
 #: Installs the Docker CLI, setpriv and tini when a base lacks them (both images run it).
 INSTALL_TOOLS = "install-tools"
@@ -39,12 +42,13 @@ def images_root() -> Path:
 
 @dataclass(frozen=True)
 class ImageInputs:
-    """Everything a controller or agent context is made from."""
+    """Everything a controller, agent or seed context is made from (``wheel``: seed only)."""
 
     kind: Kind
     plugins_dir: Path | None = None
     jobs_dir: Path | None = None
     controller: ControllerConfig = field(default_factory=ControllerConfig)
+    wheel: SeedWheel | None = None
 
 
 def _copy_file(src: Path, dest: Path, mode: int) -> None:
@@ -96,6 +100,15 @@ def _copy_jobs(jobs_dir: Path, dest: Path) -> int:
     return count
 
 
+def _seed_context(wheel: SeedWheel | None, dest: Path) -> Path:
+    if wheel is None:
+        raise ImageError("the seed image needs --wheel: a jenkinsgen wheel of this version")
+    (dest / "requirements.txt").write_text("\n".join(pinned_requirements(wheel.requires)) + "\n")
+    (dest / "requirements.txt").chmod(0o644)
+    _copy_file(wheel.path, dest / "wheel" / wheel.path.name, 0o644)
+    return dest
+
+
 def assemble_context(inputs: ImageInputs, dest: Path) -> Path:
     """Write the build context for ``inputs.kind`` into the empty directory ``dest``."""
     root = images_root()
@@ -103,9 +116,11 @@ def assemble_context(inputs: ImageInputs, dest: Path) -> Path:
     if any(dest.iterdir()):
         raise ImageError(f"build context directory {dest} is not empty")
     _copy_file(root / inputs.kind / "Dockerfile", dest / "Dockerfile", 0o644)
+    (dest / ".dockerignore").write_text("")
+    if inputs.kind == "seed":
+        return _seed_context(inputs.wheel, dest)
     _copy_file(root / "common" / ENTRYPOINT, dest / ENTRYPOINT, 0o755)
     _copy_file(root / "common" / INSTALL_TOOLS, dest / INSTALL_TOOLS, 0o755)
-    (dest / ".dockerignore").write_text("")
     if inputs.kind == "agent":
         return dest
     plugins = dest / "plugins"

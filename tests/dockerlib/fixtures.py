@@ -2,8 +2,8 @@
 
 * ``docker_client``: the engine from the environment; skips when it is unreachable, except
   under CI=true where that is a failure (CI starts dockerd in scripts/ci-services.sh).
-* ``debian_base_image`` / ``standin_jenkins_image`` / ``standin_agent_image``: cached bases
-  (see tests/dockerlib/base.py).
+* ``debian_base_image`` / ``standin_jenkins_image`` / ``standin_agent_image`` /
+  ``pip_base_image``: cached bases (see tests/dockerlib/base.py).
 * ``docker_cleanup``: records containers and images a test makes and removes them afterwards.
 * ``local_registry``: Debian's ``docker-registry`` with htpasswd (bcrypt) auth on 127.0.0.1.
 * ``socket_with_gid``: a factory of Docker sockets owned by any gid (a forwarding proxy).
@@ -60,6 +60,11 @@ def standin_jenkins_image(docker_client: Any) -> str:
 @pytest.fixture(scope="session")
 def standin_agent_image(docker_client: Any) -> str:
     return base.standin_agent(docker_client)
+
+
+@pytest.fixture(scope="session")
+def pip_base_image(docker_client: Any) -> str:
+    return base.pip_ready_base(docker_client)
 
 
 @dataclass
