@@ -4,7 +4,7 @@ Run from the checkout: ``.venv/bin/python bench/image_bench.py [--runs N] [--fil
 Needs the Docker engine; builds FROM the stand-in jenkins base of tests/dockerlib (no registry
 image can be pulled here). Removes every image, container and directory it makes.
 
-1. Builds: cold (no cache), warm with nothing changed, warm after a spec change (casc.yaml),
+1. Builds: cold (no cache), warm with nothing changed, warm after a spec change (casc),
    warm after a plugin change; for each, which Dockerfile steps came from Docker's cache. The
    anchor is the cold build.
 2. Start: a JENKINS_HOME with many root-owned files; time until the java stand-in runs on the
@@ -93,7 +93,7 @@ def bench_builds(client: Any, standin: str, runs: int, work: Path) -> list[str]:
             )
             seconds, spec_log = timed_build(client, inputs, tag, standin)
             spec.append(seconds)
-        rows.append(("warm, spec changed (casc.yaml)", spec, _cached(spec_log)))
+        rows.append(("warm, spec changed (casc)", spec, _cached(spec_log)))
         plug: list[float] = []
         for i in range(runs):
             make_plugin(plugins, "mailer", f"1.{i + 1}", payload=uuid.uuid4().hex)
@@ -153,7 +153,7 @@ def start_once(
         image,
         detach=True,
         network_mode="host",
-        environment=env or {},
+        environment={"JENKINS_ADMIN_PASSWORD": "bench", **(env or {})},
         entrypoint=entrypoint,
         volumes={str(home): {"bind": "/var/jenkins_home", "mode": "rw"}},
     )
