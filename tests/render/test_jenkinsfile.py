@@ -228,6 +228,7 @@ def test_seed_job(groovy: GroovyParser) -> None:
     ]
     assert [c.args for c in summary.calls_named("registryCredentialsId")] == [("registry-push",)]
     assert summary.calls_named("reuseNode")
+    assert [c.args for c in summary.calls_named("args")] == [("--network host",)]
 
 
 def test_seed_image_follows_the_spec() -> None:

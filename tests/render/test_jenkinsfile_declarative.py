@@ -36,6 +36,7 @@ PARENTS: dict[str, set[str | None]] = {
     "image": {"docker"},
     "reuseNode": {"docker"},
     "registryUrl": {"docker"},
+    "args": {"docker"},
     "registryCredentialsId": {"docker"},
     "timestamps": {"options"},
     "buildDiscarder": {"options"},
