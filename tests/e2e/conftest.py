@@ -8,13 +8,17 @@ wizard off, and is removed afterwards, even when a test fails.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import docker
 import pytest
 import requests
 
@@ -24,6 +28,8 @@ IMAGE = os.environ.get("JENKINSGEN_E2E_IMAGE", "jenkins/jenkins:lts-jdk21")
 PLUGINS = "cloudbees-folder workflow-aggregator workflow-multibranch git"
 PULL_TIMEOUT = 20
 START_TIMEOUT = 600
+#: The pinned LTS the controller image is built FROM (override: JENKINSGEN_E2E_BASE).
+BASE = os.environ.get("JENKINSGEN_E2E_BASE", "jenkins/jenkins:2.555.2-lts-jdk21")
 
 
 @dataclass
@@ -114,3 +120,42 @@ def real_jenkins() -> Iterator[RealJenkins]:
         if pulled:
             client.images.remove(image.id, force=True)
         client.close()
+
+
+@pytest.fixture(scope="module")
+def real_base(docker_client: Any) -> Iterator[str]:
+    """The real base image; one this fixture had to pull is removed again afterwards."""
+    pulled = False
+    try:
+        docker_client.images.get(BASE)
+    except docker.errors.ImageNotFound:
+        try:
+            repository, _, tag = BASE.rpartition(":")
+            docker_client.images.pull(repository, tag=tag)
+            pulled = True
+        except docker.errors.APIError as exc:
+            pytest.skip(f"image not available: {BASE} ({str(exc).splitlines()[0][:120]})")
+    try:
+        yield BASE
+    finally:
+        if pulled:
+            with contextlib.suppress(docker.errors.APIError):
+                docker_client.images.remove(BASE)
+
+
+def wait_for_login(port: int, container: Any, timeout: float = 300) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as reply:
+                return int(reply.status)
+        except urllib.error.HTTPError as exc:
+            if exc.code != 503:  # 503 while Jenkins is starting
+                return int(exc.code)
+        except OSError:
+            pass
+        container.reload()
+        if container.status == "exited":
+            raise AssertionError(container.logs().decode(errors="replace")[-3000:])
+        time.sleep(2)
+    raise AssertionError("Jenkins did not serve /login in time")

@@ -11,8 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,31 +21,9 @@ import pytest
 
 from jenkinsgen.images import ImageInputs, build_image, plugins_from_bundle
 from tests.dockerlib.fixtures import DockerCleanup, free_port
+from tests.e2e.conftest import wait_for_login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker, pytest.mark.slow]
-
-BASE = os.environ.get("JENKINSGEN_E2E_BASE", "jenkins/jenkins:2.555.2-lts-jdk21")
-
-
-@pytest.fixture(scope="module")
-def real_base(docker_client: Any) -> Iterator[str]:
-    """The real base image; one this fixture had to pull is removed again afterwards."""
-    pulled = False
-    try:
-        docker_client.images.get(BASE)
-    except docker.errors.ImageNotFound:
-        try:
-            repository, _, tag = BASE.rpartition(":")
-            docker_client.images.pull(repository, tag=tag)
-            pulled = True
-        except docker.errors.APIError as exc:
-            pytest.skip(f"image not available: {BASE} ({str(exc).splitlines()[0][:120]})")
-    try:
-        yield BASE
-    finally:
-        if pulled:
-            with contextlib.suppress(docker.errors.APIError):
-                docker_client.images.remove(BASE)
 
 
 @pytest.fixture(scope="module")
@@ -65,24 +41,6 @@ def real_controller_image(
     finally:
         with contextlib.suppress(docker.errors.ImageNotFound):
             docker_client.images.remove(tag, force=True)
-
-
-def wait_for_login(port: int, container: Any, timeout: float = 300) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as reply:
-                return int(reply.status)
-        except urllib.error.HTTPError as exc:
-            if exc.code != 503:  # 503 while Jenkins is starting
-                return int(exc.code)
-        except OSError:
-            pass
-        container.reload()
-        if container.status == "exited":
-            raise AssertionError(container.logs().decode(errors="replace")[-3000:])
-        time.sleep(2)
-    raise AssertionError("Jenkins did not serve /login in time")
 
 
 def test_real_controller_starts_on_a_root_owned_home(

@@ -17,8 +17,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from importlib import metadata
@@ -42,32 +40,6 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 REPOSITORY = f"jenkinsgen-test/seed-{uuid.uuid4().hex[:10]}"
 AGENT_UID = 1000
-
-
-@pytest.fixture(scope="session")
-def jenkinsgen_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A wheel of this very checkout, as `make seed-image` builds it."""
-    where = tmp_path_factory.mktemp("wheel")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "-q",
-            "--no-deps",
-            "--wheel-dir",
-            str(where),
-            str(ROOT),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    [wheel] = where.glob("jenkinsgen-*.whl")
-    return wheel
 
 
 @pytest.fixture(scope="session")
