@@ -187,7 +187,7 @@ def build(
 
 
 def _check_bundle(plugins: Path | None, config: ControllerConfig) -> None:
-    """The casc.yaml only takes effect through the configuration-as-code plugin, and the
+    """The casc only takes effect through the configuration-as-code plugin, and the
     matrix strategy only exists with matrix-auth: say so before building, not at start."""
     names = set()
     if plugins is not None:
@@ -196,7 +196,7 @@ def _check_bundle(plugins: Path | None, config: ControllerConfig) -> None:
         raise ImageError("--authorization matrix needs the matrix-auth plugin in --bundle")
     if "configuration-as-code" not in names:
         warn(
-            "no configuration-as-code plugin in the bundle: casc.yaml (admin user, security) "
+            "no configuration-as-code plugin in the bundle: the casc (admin user, security) "
             "will not be applied, and with the setup wizard off Jenkins starts unsecured"
         )
 

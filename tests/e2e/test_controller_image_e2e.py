@@ -3,7 +3,7 @@ be pulled, as on machines without Docker Hub): starts on a root-owned bind-mount
 the setup wizard off, serves /login as uid 1000, reaches the Docker socket, stops on SIGTERM.
 
 Plugins: set JENKINSGEN_E2E_BUNDLE to a plugins.lock or a directory of .jpi files to bake a
-real bundle in (configuration-as-code makes the rendered casc.yaml take effect).
+real bundle in (configuration-as-code makes the rendered casc take effect).
 """
 
 from __future__ import annotations
