@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -20,6 +22,18 @@ from jenkinsgen.spec import load_spec
 from tests.dockerlib.plugins import make_plugin
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+
+
+def archived(ctx: Path) -> dict[str, bytes]:
+    """The members of the context's jobs.tar: path → content, in archive order."""
+    with tarfile.open(ctx / "jobs.tar") as archive:
+        out = {}
+        for member in archive.getmembers():
+            assert member.isfile() and member.mode == 0o644, member
+            handle = archive.extractfile(member)
+            assert handle is not None
+            out[member.name] = handle.read()
+        return out
 
 
 def files(root: Path) -> list[str]:
@@ -51,8 +65,7 @@ def test_controller_context(tmp_path: Path) -> None:
         "jenkinsgen-controller-start",
         "jenkinsgen-entrypoint",
         "jobs.sha256",
-        "jobs/delivery/config.xml",
-        "jobs/delivery/jobs/seed/config.xml",
+        "jobs.tar",
         "plugins/junit.jpi",
         "plugins/mailer.jpi",
     ]
@@ -61,6 +74,10 @@ def test_controller_context(tmp_path: Path) -> None:
     assert (ctx / "plugins" / "mailer.jpi").stat().st_mode & 0o777 == 0o644
     assert (ctx / "casc" / "rendered" / "agents.yaml").read_text() == "jenkins:\n  clouds: []\n"
     assert (ctx / "admin-password").read_text() == "env JENKINS_ADMIN_PASSWORD\n"
+    assert archived(ctx) == {
+        "delivery/config.xml": b"<folder/>",
+        "delivery/jobs/seed/config.xml": b"<seed/>",
+    }
     sha = hashlib.sha256(b"<seed/>").hexdigest()
     assert (ctx / "jobs.sha256").read_text().splitlines() == [
         f"{hashlib.sha256(b'<folder/>').hexdigest()}  delivery/config.xml",
@@ -82,7 +99,7 @@ def test_both_images_get_the_one_shared_entrypoint_and_installer(tmp_path: Path)
 def test_plugin_layer_comes_before_everything_the_spec_changes() -> None:
     lines = (images_root() / "controller" / "Dockerfile").read_text().splitlines()
     index = {word: i for i, line in enumerate(lines) for word in line.split()}
-    assert index["plugins/"] < index["casc/"] < index["jobs.sha256"] < index["jobs/"]
+    assert index["plugins/"] < index["casc/"] < index["jobs.tar"]
     assert "    CASC_JENKINS_CONFIG=/usr/share/jenkinsgen/casc" in lines
     assert lines[index["ARG"]].startswith("ARG JENKINS_BASE=jenkins/jenkins:")
 
@@ -118,7 +135,7 @@ def test_jobs_must_be_a_render_output(tmp_path: Path) -> None:
         ctx = assemble_context(
             ImageInputs("controller", jobs_dir=given), tmp_path / f"c-{given.name}"
         )
-        assert files(ctx / "jobs") == ["seed/config.xml"]
+        assert list(archived(ctx)) == ["seed/config.xml"]
 
 
 def test_symlinks_in_rendered_jobs_are_refused(tmp_path: Path) -> None:
@@ -204,14 +221,20 @@ def test_everything_render_wrote_is_baked(tmp_path: Path) -> None:
         ctx = assemble_context(
             ImageInputs("controller", jobs_dir=given), tmp_path / f"ctx-{given.name}"
         )
-        baked = {f"jobs/{p}" for p in files(ctx / "jobs")}
+        jobs = archived(ctx)
+        baked = {f"jobs/{p}" for p in jobs}
         baked |= {f"casc/{p}" for p in files(ctx / "casc" / "rendered")}
         assert baked == rendered - {".jenkinsgen-manifest"}
         for name in rendered - {".jenkinsgen-manifest"}:
-            target = ctx / name if name.startswith("jobs/") else ctx / "casc/rendered" / name[5:]
-            assert target.read_bytes() == (out / name).read_bytes()
-        listed = [line.split("  ")[1] for line in (ctx / "jobs.sha256").read_text().splitlines()]
-        assert listed == sorted(p for p in files(ctx / "jobs"))
+            data = jobs[name[5:]] if name.startswith("jobs/") else None
+            data = data or (ctx / "casc/rendered" / name[5:]).read_bytes()
+            assert data == (out / name).read_bytes()
+        manifest = [line.split("  ") for line in (ctx / "jobs.sha256").read_text().splitlines()]
+        assert [rel for _, rel in manifest] == sorted(jobs)
+        assert all(hashlib.sha256(jobs[rel]).hexdigest() == sha for sha, rel in manifest)
+        again = assemble_context(ImageInputs("controller", jobs_dir=given), tmp_path / "again")
+        assert (again / "jobs.tar").read_bytes() == (ctx / "jobs.tar").read_bytes()  # layer cache
+        shutil.rmtree(again)
 
 
 def test_what_the_start_step_could_not_handle_is_refused(tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ jobs and, through its ``agents:`` section, ``casc/agents.yaml`` (the clouds). Sc
    next image: a restart, and image 2, keep that change;
 3. image 2 from a changed spec (a build command, the clouds, a service removed, one added) on
    the same home: changed and new jobs are installed, the new clouds are the casc, the removed
-   service's jobs stay (build history is data) and are named on stderr.
+   service's jobs stay (build history is data) and are named on stderr until removed; a job
+   file the image has but the home lost is installed again.
 """
 
 from __future__ import annotations
@@ -164,5 +165,10 @@ def test_rebuilt_image_reaches_an_existing_home(
     assert "0 file(s) installed" in text and "legacy" in text
     for rel in legacy:
         (home / "jobs" / rel).unlink()
+    # a file of the image deleted from the home (the job was deleted by hand) comes back
+    deleted = home / "jobs" / "delivery" / "jobs" / "billing" / "jobs" / "dev" / "config.xml"
+    deleted.unlink()
     text = start(docker_cleanup, image2, home)
     assert "legacy" not in text and "not in this image" not in text
+    assert "1 file(s) installed" in text
+    assert deleted.read_bytes() == jobs2["delivery/jobs/billing/jobs/dev/config.xml"]
