@@ -15,8 +15,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import docker
 import pytest
 import requests
+
+from tests.dockerlib.pull import image_or_skip
 
 #: Override with an image that already holds the plugins (e.g. the project's controller image).
 IMAGE = os.environ.get("JENKINSGEN_E2E_IMAGE", "jenkins/jenkins:lts-jdk21")
@@ -38,35 +41,17 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _image(client: Any) -> tuple[Any, bool]:
-    """(image, pulled by us) or skip."""
-    import docker
-
-    try:
-        return client.images.get(IMAGE), False
-    except docker.errors.ImageNotFound:
-        pass
-    except docker.errors.DockerException as exc:
-        pytest.skip(f"image not available (Docker: {exc})")
-    repo, _, tag = IMAGE.partition(":")
-    try:
-        return client.images.pull(repo, tag=tag or "latest"), True
-    except Exception as exc:  # any pull failure means the same thing here
-        first = str(exc).splitlines()[0][:200]
-        pytest.skip(f"image not available: {IMAGE} cannot be pulled ({first})")
-
-
 @pytest.fixture(scope="session")
 def real_jenkins() -> Iterator[RealJenkins]:
     """A started Jenkins LTS controller (anonymous admin, no wizard) on 127.0.0.1."""
     try:
-        import docker
-
         client = docker.from_env(timeout=PULL_TIMEOUT)
         client.ping()
-    except Exception as exc:
+    except docker.errors.DockerException as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"no Docker engine under CI: {exc}")
         pytest.skip(f"image not available (no Docker engine: {exc})")
-    image, pulled = _image(client)
+    image, pulled = image_or_skip(client, IMAGE)
     port = _free_port()
     install = (
         ""
