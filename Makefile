@@ -52,8 +52,9 @@ golden: install  ## regenerate golden trees after an intended renderer change
 
 
 .PHONY: docs
-docs: install  ## regenerate the README spec reference and docs/spec-v1.schema.json
+docs: install  ## regenerate the README spec and CLI references, docs/cli.md and docs/spec-v1.schema.json
 	$(BIN)/python -m jenkinsgen.spec.reference --write
+	$(BIN)/python -m jenkinsgen.cli.reference
 	$(BIN)/jenkinsgen schema > docs/spec-v1.schema.json
 
 -include mk/*.mk
