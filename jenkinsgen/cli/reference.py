@@ -15,6 +15,7 @@ import click
 __all__ = ["cli_help_markdown", "cli_table_markdown", "commands", "synopsis", "write_docs"]
 
 PROG = "jenkinsgen"
+WIDTH = 100
 
 
 def commands(
@@ -100,17 +101,19 @@ def cli_help_markdown() -> str:
     from jenkinsgen.cli.main import cli
 
     parts: list[str] = []
-    width = {"terminal_width": 100, "max_content_width": 100}
     for path, _ in commands():
         # The root context carries -h/--help (cli's context settings); children inherit it.
-        ctx = click.Context(cli, info_name=PROG, **cli.context_settings, **width)
+        ctx = cli.make_context(PROG, [], resilient_parsing=True)
+        ctx.terminal_width = ctx.max_content_width = WIDTH
         command: click.Command = cli
         for name in path:
             assert isinstance(command, click.Group)
             found = command.get_command(ctx, name)
             assert found is not None
             command = found
-            ctx = click.Context(command, info_name=name, parent=ctx, **width)
+            ctx = click.Context(
+                command, info_name=name, parent=ctx, terminal_width=WIDTH, max_content_width=WIDTH
+            )
         text = command.get_help(ctx)
         parts.append(f"## `{PROG} {' '.join(path)}`\n\n```text\n{text.rstrip()}\n```\n")
     return "\n".join(parts)
