@@ -4,9 +4,9 @@ compare each section with a fresh rendering so documentation cannot go stale."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
+
+from jenkinsgen.atomic import write_atomic
 
 __all__ = ["read_section", "write_section"]
 
@@ -33,11 +33,4 @@ def write_section(path: Path, name: str, body: str) -> None:
     text = path.read_text(encoding="utf-8")
     begin, end = _bounds(text, name, str(path))
     new = text[:begin] + "\n\n" + body.strip() + "\n\n" + text[end:]
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(new)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, new)
