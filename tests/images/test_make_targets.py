@@ -1,7 +1,7 @@
 """`make bundle`, `make image`, `make agent-image` and `make push` (mk/images.mk), run for real.
 
 Offline here, so ``make bundle`` resolves against the real update-center files in
-``../shared/data`` (the documented offline override) and the image targets take a lock whose
+``tests/data/update-center`` (the documented offline override) and the image targets take a lock whose
 archives are local files and the stand-in bases. ``-o $(BIN)/jenkinsgen`` keeps make from
 re-creating the virtualenv the tests already run in.
 """
