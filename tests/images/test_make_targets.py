@@ -1,8 +1,8 @@
 """`make bundle`, `make image`, `make agent-image` and `make push` (mk/images.mk), run for real.
 
 Offline here, so ``make bundle`` resolves against the real update-center files in
-``tests/data/update-center`` (the documented offline override) and the image targets take a lock whose
-archives are local files and the stand-in bases. ``-o $(BIN)/jenkinsgen`` keeps make from
+``tests/data/update-center`` (the documented offline override) and the image targets take a
+lock whose archives are local files and the stand-in bases. ``-o $(BIN)/jenkinsgen`` keeps make from
 re-creating the virtualenv the tests already run in.
 """
 
