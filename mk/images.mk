@@ -23,6 +23,8 @@ CONTROLLER_ARGS  = $(if $(CONTROLLER_BASE),--base $(CONTROLLER_BASE)) $(IMAGE_AR
 AGENT_ARGS       = $(if $(AGENT_BASE),--base $(AGENT_BASE)) $(IMAGE_ARGS)
 # Rendered jobs (seed job included) are baked into ref/jobs when $(OUT)/jobs exists.
 JOBS_ARG = $(if $(wildcard $(OUT)/jobs),--jobs $(OUT))
+# The spec's approvers get read access to the jobs in the controller's authorization matrix.
+SPEC_ARG = $(if $(wildcard $(SPEC)),--spec $(SPEC))
 
 .PHONY: bundle
 bundle: install  ## resolve images/controller/plugins.txt into plugins.lock (update center of JENKINS_VERSION)
@@ -36,7 +38,7 @@ $(PLUGINS_LOCK): $(PLUGINS_TXT)
 
 .PHONY: image
 image: install $(PLUGINS_LOCK)  ## build the controller image (plugins.lock baked in, rendered jobs if $(OUT)/jobs exists)
-	$(BIN)/jenkinsgen image build controller --bundle $(PLUGINS_LOCK) $(JOBS_ARG) \
+	$(BIN)/jenkinsgen image build controller --bundle $(PLUGINS_LOCK) $(JOBS_ARG) $(SPEC_ARG) \
 		--tag $(CONTROLLER_TAG) $(CONTROLLER_ARGS)
 
 .PHONY: agent-image
@@ -45,7 +47,7 @@ agent-image: install  ## build the Docker-socket agent image
 
 .PHONY: push
 push: require-registry install $(PLUGINS_LOCK)  ## build and push both images to REGISTRY
-	$(BIN)/jenkinsgen image build controller --bundle $(PLUGINS_LOCK) $(JOBS_ARG) \
+	$(BIN)/jenkinsgen image build controller --bundle $(PLUGINS_LOCK) $(JOBS_ARG) $(SPEC_ARG) \
 		--tag $(CONTROLLER_TAG) --push $(REGISTRY) $(CONTROLLER_ARGS)
 	$(BIN)/jenkinsgen image build agent --tag $(AGENT_TAG) --push $(REGISTRY) $(AGENT_ARGS)
 

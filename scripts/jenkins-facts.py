@@ -144,6 +144,41 @@ PERMISSION_GROUPS: dict[str, dict[str, Any]] = {
     },
 }
 
+#: Behaviour the approval gate relies on (docs/conformance.md): each pattern must match the
+#: file at the pinned version; the table records the line. A changed pin that drops one fails
+#: the regeneration, and the tests that rely on it.
+INPUT_STEP = (
+    "src/main/java/org/jenkinsci/plugins/workflow/support/steps/input/InputStepExecution.java"
+)
+EVIDENCE: dict[str, tuple[str, str, str]] = {
+    "input-admin-settles-any-input": (
+        "pipeline-input-step",
+        INPUT_STEP,
+        r"Jenkins\.get\(\)\.hasPermission\(Jenkins\.ADMINISTER\)",
+    ),
+    "input-cancel-aborts-any-input": (
+        "pipeline-input-step",
+        INPUT_STEP,
+        r"getParent\(\)\.hasPermission\(Job\.CANCEL\)",
+    ),
+    "input-submitter-matches-user-id": (
+        "pipeline-input-step",
+        INPUT_STEP,
+        r"isMemberOf\(a\.getName\(\), submitters",
+    ),
+    "input-submitter-matches-group": (
+        "pipeline-input-step",
+        INPUT_STEP,
+        r"isMemberOf\(ga\.getAuthority\(\), submitters",
+    ),
+    "job-cancel-implied-by-generic-update-not-build": (
+        "core",
+        "core/src/main/java/hudson/model/Item.java",
+        r'"Cancel",\s*Messages\._AbstractProject_CancelPermission_Description\(\),\s*'
+        r"Permission\.UPDATE",
+    ),
+}
+
 JAVA_LANG = {
     "String", "Object", "Integer", "Long", "Boolean", "Short", "Byte", "Double", "Float",
     "Character", "CharSequence", "Class", "Enum", "Iterable", "Number", "Void", "Comparable",
@@ -515,6 +550,17 @@ class Reader:
             out[target] = entry
         return out
 
+    def evidence(self) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for name, (key, path, pattern) in EVIDENCE.items():
+            text = self.sources[key].show(path)
+            m = re.search(pattern, text)
+            if m is None:
+                raise FactsError(f"evidence {name!r}: /{pattern}/ no longer in {key} {path}")
+            line = text.count("\n", 0, m.start()) + 1
+            out[name] = {"source": key, "path": path, "line": line, "pattern": pattern}
+        return out
+
     def permissions(self) -> dict[str, dict[str, Any]]:
         core = self.sources["core"]
         out: dict[str, dict[str, Any]] = {}
@@ -589,6 +635,7 @@ def generate(args: argparse.Namespace) -> int:
         "aliases": reader.aliases(),
         "configurators": reader.configurators(),
         "permissions": reader.permissions(),
+        "evidence": reader.evidence(),
         "classes": {},
         "lacks": [
             "Read from Java source, not bytecode: members generated at build time (Lombok, "
@@ -631,7 +678,10 @@ def generate(args: argparse.Namespace) -> int:
         }
     )
     text = json.dumps(data, indent=1, sort_keys=False) + "\n"
-    Path(args.out).write_text(text)
+    out = Path(args.out)
+    partial = out.with_name(out.name + ".partial")
+    partial.write_text(text)
+    partial.replace(out)  # never a half-written table
     print(f"wrote {args.out}: {len(data['classes'])} classes from {len(sources)} sources")
     for line in too_new:
         print(f"problem: {line} (pinned core {sources['core'].version})")

@@ -346,8 +346,9 @@ class _Parser:
         if not raw.strip():
             return
         offset = start + (len(raw) - len(raw.lstrip()))
-        header, annotations = _strip_annotations(raw, self.strings)
-        header = header.strip()
+        cut = _params_start(raw)
+        header, annotations = _strip_annotations(raw[:cut], self.strings)
+        header = (header + raw[cut:]).strip()
         decl = _DECL.search(header)
         if block is not None and decl is not None and "(" not in header[: decl.start()]:
             mods, _ = _split_modifiers(header[: decl.start()])
@@ -469,6 +470,25 @@ class _Parser:
             cls.members.append(
                 Member("field", name, ftype, [], annotations, mods, self.line(offset))
             )
+
+
+def _params_start(text: str) -> int:
+    """Where a declaration's own parenthesis opens (past the annotations' arguments): the
+    annotations before it belong to the member, those after it to its parameters."""
+    i = 0
+    while i < len(text):
+        m = _ANNOTATION.match(text, i)
+        if m is not None and m.group(1) != "interface":
+            i = m.end()
+            rest = text[i:]
+            stripped = rest.lstrip()
+            if stripped.startswith("("):
+                i = _match_close(text, i + len(rest) - len(stripped), "(", ")")
+            continue
+        if text[i] == "(":
+            return i
+        i += 1
+    return len(text)
 
 
 def _erase_parens(text: str) -> str:
