@@ -3,12 +3,14 @@
 #   make image CONTROLLER_TAG=acme/jenkins:1 CONTROLLER_BASE=jenkins/jenkins:2.555.2-lts-jdk21
 #   make push REGISTRY=registry.example.com/acme   (credentials: JENKINSGEN_REGISTRY_USERNAME /
 #                                                    JENKINSGEN_REGISTRY_PASSWORD or docker login)
-# The default update center is the public one (network needed). Offline, point it at a file:
-#   make bundle UPDATE_CENTER=tests/data/update-center/update-center.actual.zip \
+# The default update center is the public one (network needed). Offline, point it at a file
+# (tests/data holds one of 2020, older than the pins: give it a list of names, docs/images.md):
+#   make bundle PLUGINS_TXT=names.txt UPDATE_CENTER=tests/data/update-center/update-center.actual.zip \
 #     PLUGIN_VERSIONS=tests/data/update-center/plugin-versions.zip JENKINS_VERSION=2.249.3
 JENKINS_VERSION ?= 2.555.2
 UPDATE_CENTER   ?= https://updates.jenkins.io/update-center.json?version=$(JENKINS_VERSION)
-PLUGIN_VERSIONS ?=
+# Every published release: plugins.txt pins versions that are not always the newest.
+PLUGIN_VERSIONS ?= https://updates.jenkins.io/current/plugin-versions.json
 PLUGINS_TXT     ?= images/controller/plugins.txt
 PLUGINS_LOCK    ?= plugins.lock
 CONTROLLER_TAG  ?= jenkinsgen/controller:latest

@@ -120,13 +120,15 @@ def controller(docker_client: Any) -> Iterator[Controller]:
             build_image(docker_client, ImageInputs("controller", plugins, None, config), tag, base)
         port = free_port()
         password = uuid.uuid4().hex
+        env = dict(e.split("=", 1) for e in docker_client.images.get(tag).attrs["Config"]["Env"])
+        casc = env["CASC_JENKINS_CONFIG"]  # the image's own (a file or a directory)
         container = cleanup.run(
             tag,
             environment={
                 "JENKINS_OPTS": f"--httpPort={port} --httpListenAddress=127.0.0.1",
                 "JENKINS_ADMIN_PASSWORD": password,
                 # our controller casc plus the rendered clouds (docker and kubernetes)
-                "CASC_JENKINS_CONFIG": "/usr/share/jenkinsgen/casc.yaml,/extra/agents.yaml",
+                "CASC_JENKINS_CONFIG": f"{casc},/extra/agents.yaml",
             },
             volumes={str(CLOUDS): {"bind": "/extra/agents.yaml", "mode": "ro"}},
             labels={"jenkinsgen.test": "e2e"},
