@@ -687,6 +687,14 @@ def generate(args: argparse.Namespace) -> int:
         print(f"problem: {line} (pinned core {sources['core'].version})")
     for line in problems:
         print(f"problem: {line}")
+    outside = ("java.", "javax.", "jakarta.", "org.kohsuke.stapler.")
+    unread = sorted(n for n in table.missing if "." in n and not n.startswith(outside))
+    if unread:
+        print(
+            "note: no pinned source holds "
+            + ", ".join(unread)
+            + ": pin its plugin in images/controller/plugins.txt and add it to SOURCES"
+        )
     return 1 if problems or too_new else 0
 
 
