@@ -41,7 +41,7 @@ from lxml import etree
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-ENVS = (("dev", "develop", False), ("staging", "release/*", False), ("prod", "main", True))
+ENVS = (("dev", "develop", False), ("staging", "release", False), ("prod", "main", True))
 TEMPLATE_SERVICE = "svctemplate"
 
 
@@ -100,9 +100,6 @@ def jjb_yaml(names: list[str]) -> str:
     properties:
       - build-discarder:
           num-to-keep: 20
-    triggers:
-      - pollscm:
-          cron: ''
     dsl: |
 {body}
 """
