@@ -98,6 +98,7 @@ def add_push_trigger(triggers: etree._Element) -> tuple[etree._Element, etree._E
     sub(trigger, "printPostContent", "false")
     sub(trigger, "printContributedVariables", "false")
     sub(trigger, "causeString", CAUSE)
+    sub(trigger, "token", "")  # no token in the file: it is read from the credential
     credentials = sub(trigger, "tokenCredentialId")
     sub(trigger, "silentResponse", "false")
     return expression, credentials
