@@ -4,8 +4,9 @@ JJB's XML is what many Jenkins installations have accepted for years, so it is t
 for element names and structure. The same script, description, sandbox flag, build discarder,
 disabled concurrency and push trigger (Generic Webhook Trigger) are given to
 ``jenkins-jobs test``; both documents are normalised (``plugin=`` attributes and layout
-whitespace dropped, JJB's own description suffix removed) and compared as sets of (element path, attributes, text). The only elements we
-write that JJB does not are listed in ``OURS_ONLY``, each for a stated reason.
+whitespace dropped, JJB's own description suffix removed) and compared as sets of (element
+path, attributes, text). The only elements we write that JJB does not are listed in
+``OURS_ONLY``, each for a stated reason.
 """
 
 from __future__ import annotations
