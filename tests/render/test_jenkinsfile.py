@@ -348,3 +348,17 @@ def test_parser_reports_syntax_errors_with_position(groovy: GroovyParser) -> Non
     summary = groovy.parse("pipeline {\n    stages {\n        stage('x' {\n")
     assert not summary.ok
     assert summary.errors[0].line >= 3 and summary.errors[0].column > 0
+
+
+def test_a_per_environment_job_refuses_a_glob_branch() -> None:
+    """Issue 8, defect 3: ``git branch: 'release/*'`` becomes the git plugin's LocalBranch and
+    ``git checkout -b release/* <sha>``, which git refuses; with a glob, DefaultBuildChooser
+    would build the oldest unbuilt match anyway. The validator refuses it with a location; a
+    Spec built in Python is refused here too, naming the job."""
+    envs = (model.Environment(name="staging", branch="release/*"),)
+    s = replace(spec(), environments=envs)
+    p, j = job(s, "pipeline", "staging")
+    with pytest.raises(RenderError, match=r"delivery/orders/staging: .*layout: multibranch"):
+        render_jenkinsfile(p, j)
+    p, j = job(replace(spec(layout="multibranch"), environments=envs), "multibranch")
+    assert "comparator: 'GLOB'" in render_jenkinsfile(p, j)
