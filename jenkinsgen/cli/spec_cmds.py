@@ -28,8 +28,8 @@ def validate(ctx: click.Context, specs: tuple[str, ...]) -> None:
             problems.extend(exc.problems)
             continue
         jobs = sum(len(spec.environments_of(s)) for s in spec.services)
-        if spec.layout == "multibranch":
-            jobs = len(spec.services)
+        if spec.layout == "multibranch":  # a project per service, and its scan job
+            jobs = len(spec.services) * (1 if spec.defaults.push_credentials is None else 2)
         info(
             ctx,
             f"{path}: valid ({len(spec.services)} services, "
