@@ -1,12 +1,21 @@
 """Jenkinsfiles from job plans: a declarative pipeline per job, rendered from ``job-templates/``.
 
-Three kinds (see :class:`jenkinsgen.plan.JobPlan`):
+Four kinds (see :class:`jenkinsgen.plan.JobPlan`):
 
 * ``pipeline``: one environment of one service; checks out that environment's branch itself
   (the job's config.xml embeds this script, so there is no SCM to take it from);
 * ``multibranch``: the Jenkinsfile to commit into the service repository; Build and Test run on
   every branch, ``when { branch ... }`` picks the environment whose Image and Deploy trigger run;
+* ``scan``: started by a push webhook, it schedules a scan of the service's multibranch project;
 * ``seed``: checks out the config repository and runs ``jenkinsgen apply --prune`` from it.
+
+A service pipeline holds no agent while it waits: ``agent none`` at the top, one agent for the
+stage group "Build and publish" (Checkout, Build, Test, every environment's Image, and the
+Deploy trigger of automatic environments) under ``defaults.timeout_minutes``; a manual
+environment's approval (``input`` inside a ``timeout`` of ``approval_timeout_minutes``) runs on
+no executor, then its Deploy trigger takes an agent again. The commit checked out is recorded
+in ``JENKINSGEN_COMMIT``, which tags the image and names it to the deploy webhook, so an
+approval deploys the image built from the commit that was tested.
 
 Values reach Groovy only through the filters of :mod:`jenkinsgen.render.groovy`; the Jinja
 environment is strict (an undefined name is an error) and does no HTML escaping.
@@ -122,6 +131,7 @@ def _deploy_env(env: Environment, multibranch: bool) -> dict[str, Any]:
 
 
 _SERVICE_TEMPLATE = "Jenkinsfile.j2"
+_SCAN_TEMPLATE = "scan.Jenkinsfile.j2"
 
 #: The names an environment has in the service template (``env.name``, ...).
 _ENV_KEYS = (
@@ -137,7 +147,7 @@ _ENV_KEYS = (
 def warm_templates() -> None:
     """Compile the templates now (before forking workers, so each does not compile them)."""
     env = _environment()
-    for name in (_SERVICE_TEMPLATE, "image.sh.j2", "deploy.sh.j2"):
+    for name in (_SERVICE_TEMPLATE, "image.sh.j2", "deploy.sh.j2", _SCAN_TEMPLATE):
         env.get_template(name)
     _macros()
 
@@ -201,26 +211,67 @@ def _deliver_block(
     )
 
 
+@lru_cache(maxsize=4096, typed=True)
+def _gate_block(
+    env: tuple[Any, ...],
+    agent_label: str,
+    timeout_minutes: int,
+    deploy_script: str | None,
+    deploy_credentials: str | None,
+) -> str:
+    """A manual environment's Approve and Deploy trigger stages, after "Build and publish"
+    (empty for an automatic environment, or without a deploy trigger)."""
+    return _render_block(
+        "gate",
+        {
+            "env": dict(zip(_ENV_KEYS, env, strict=True)),
+            "agent_label": agent_label,
+            "timeout_minutes": timeout_minutes,
+            "deploy_script": deploy_script,
+            "deploy_credentials": deploy_credentials,
+        },
+    )
+
+
+@cache
+def _group_end_block() -> str:
+    return _render_block("group_end", {})
+
+
 @cache
 def _tail_block() -> str:
     return _render_block("tail", {})
+
+
+def _checkout(job: JobPlan, service: Service) -> dict[str, Any] | None:
+    """What the Checkout stage checks out: the environment's branch (None: ``checkout scm``,
+    the revision a multibranch build was started for)."""
+    environments = job.environments
+    if not environments:
+        raise RenderError("the service takes part in no environment")
+    if job.kind == "multibranch":
+        return None
+    if len(environments) != 1:
+        raise RenderError("a pipeline job deploys exactly one environment")
+    env = environments[0]
+    if env.is_glob:
+        raise RenderError(
+            f"environment {env.name}: a per-environment job checks out one exact branch, "
+            f"not the glob {env.branch!r} (use layout: multibranch)"
+        )
+    return {"url": service.repo, "branch": env.branch, "credentials": service.repo_credentials}
+
+
+@cache
+def _multibranch_checkout_block() -> str:
+    return _render_block("checkout", {"checkout": None})
 
 
 def _service_context(p: Plan, job: JobPlan, service: Service) -> dict[str, Any]:
     """Every name the service template uses, for ``job``."""
     defaults = p.spec.defaults
     multibranch = job.kind == "multibranch"
-    if not job.environments:
-        raise RenderError("the service takes part in no environment")
-    if not multibranch and len(job.environments) != 1:
-        raise RenderError("a pipeline job deploys exactly one environment")
-    checkout = None
-    if not multibranch:
-        checkout = {
-            "url": service.repo,
-            "branch": job.environments[0].branch,
-            "credentials": service.repo_credentials,
-        }
+    checkout = _checkout(job, service)
     image = service.image
     trigger = service.trigger
     deploy_script = None
@@ -245,15 +296,14 @@ def _service_context(p: Plan, job: JobPlan, service: Service) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=64, typed=True)
-def _head_block(agent_label: str, timeout_minutes: int, builds_to_keep: int) -> str:
-    return _render_block(
-        "head",
-        {
-            "agent_label": agent_label,
-            "timeout_minutes": timeout_minutes,
-            "builds_to_keep": builds_to_keep,
-        },
-    )
+def _head_block(builds_to_keep: int) -> str:
+    return _render_block("head", {"builds_to_keep": builds_to_keep})
+
+
+@lru_cache(maxsize=64, typed=True)
+def _group_block(agent_label: str, timeout_minutes: int) -> str:
+    """The opening of "Build and publish": its agent and timeout."""
+    return _render_block("group", {"agent_label": agent_label, "timeout_minutes": timeout_minutes})
 
 
 @lru_cache(maxsize=64, typed=True)
@@ -271,52 +321,47 @@ def _service_text(p: Plan, job: JobPlan, service: Service) -> str:
     rendered from. Equal to rendering the whole template with :func:`_service_context`
     (tested), which also makes the same checks."""
     defaults = p.spec.defaults
-    environments = job.environments
     multibranch = job.kind == "multibranch"
-    if not environments:
-        raise RenderError("the service takes part in no environment")
-    if not multibranch and len(environments) != 1:
-        raise RenderError("a pipeline job deploys exactly one environment")
+    checkout = _checkout(job, service)
     trigger = service.trigger
     test = service.test
     parts = [
-        _head_block(defaults.agent, defaults.timeout_minutes, defaults.builds_to_keep),
+        _head_block(defaults.builds_to_keep),
         _environment_block(
             f"{defaults.registry}/{service.image.name}",
             registry_host(defaults.registry),
             trigger.webhook if trigger is not None else None,
         ),
-    ]
-    if not multibranch:
-        checkout = {
-            "url": service.repo,
-            "branch": environments[0].branch,
-            "credentials": service.repo_credentials,
-        }
-        parts.append(_render_block("checkout", {"checkout": checkout}))
-    parts.append(
+        _group_block(defaults.agent, defaults.timeout_minutes),
+        _multibranch_checkout_block()
+        if checkout is None
+        else _render_block("checkout", {"checkout": checkout}),
         _build_block(
             defaults.container,
             defaults.agent,
             service.build,
             test.command if test is not None else None,
             test.junit if test is not None else None,
-        )
-    )
+        ),
+    ]
     image_script = _image_script(service.image)
     deploy_script = None
     deploy_credentials = None
     if trigger is not None:
         deploy_credentials = trigger.credentials
         deploy_script = _deploy_script(deploy_credentials is not None)
-    for env in environments:
+    keys = [_env_key(env, multibranch) for env in job.environments]
+    for key in keys:
         parts.append(
             _deliver_block(
-                _env_key(env, multibranch),
-                defaults.registry_credentials,
-                image_script,
-                deploy_script,
-                deploy_credentials,
+                key, defaults.registry_credentials, image_script, deploy_script, deploy_credentials
+            )
+        )
+    parts.append(_group_end_block())
+    for key in keys:
+        parts.append(
+            _gate_block(
+                key, defaults.agent, defaults.timeout_minutes, deploy_script, deploy_credentials
             )
         )
     parts.append(_tail_block())
@@ -339,6 +384,13 @@ def _seed_context(p: Plan, seed: Seed) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=1024, typed=True)
+def _scan_text(project: str, builds_to_keep: int) -> str:
+    """The scan job's Jenkinsfile: schedules a scan of the multibranch project ``project``
+    (its full name)."""
+    return _render(_SCAN_TEMPLATE, {"project": project, "builds_to_keep": builds_to_keep})
+
+
 def render_jenkinsfile(p: Plan, job: JobPlan) -> str:
     """The Jenkinsfile of ``job`` (deterministic text ending with a newline).
 
@@ -355,6 +407,11 @@ def render_jenkinsfile(p: Plan, job: JobPlan) -> str:
             if job.service is None:
                 raise RenderError(f"a {job.kind} job needs a service")
             text = _service_text(p, job, job.service)
+        elif job.kind == "scan":
+            if job.service is None:
+                raise RenderError("a scan job needs a service")
+            project = "/".join((*p.root, job.service.name))
+            text = _scan_text(project, p.spec.defaults.builds_to_keep)
         else:
             raise RenderError(f"unknown job kind {job.kind!r}")
     except RenderError as exc:

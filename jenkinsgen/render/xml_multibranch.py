@@ -7,10 +7,12 @@ only those branches, so a feature branch does not get a job. A branch glob using
 ``[...]`` cannot be said in the wildcard filter; then every branch is discovered and the
 Jenkinsfile's ``when { branch ... }`` alone chooses the environment stages.
 
-Pushes reach the project through the git plugin's ``notifyCommit`` hook, which re-indexes
-every git branch source with a matching remote; a daily ``PeriodicFolderTrigger`` re-indexes
-as a safety net for a missed hook. ``WorkflowBranchProjectFactory`` reads ``Jenkinsfile``
-from the root of each branch.
+Pushes reach the project through its scan job (``<service>-scan``, rendered with
+``defaults.push_credentials``): the push webhook starts that pipeline job, which schedules a
+scan of this project (a multibranch project cannot carry the Generic Webhook Trigger itself,
+and the git plugin's ``notifyCommit`` needs an access token no rendered file can configure).
+A daily ``PeriodicFolderTrigger`` re-indexes as a safety net for a missed hook.
+``WorkflowBranchProjectFactory`` reads ``Jenkinsfile`` from the root of each branch.
 """
 
 from __future__ import annotations

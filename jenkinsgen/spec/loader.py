@@ -27,6 +27,7 @@ SEMANTIC_CHECKS = (
     "duplicate environment branch",
     "duplicate image name",
     "unknown environment",
+    "glob branch",
 )
 
 MAX_BYTES = 4 * 1024 * 1024
@@ -162,11 +163,37 @@ def _unique(
     return first
 
 
+#: Characters that make an environment branch a glob (as ``Environment.is_glob`` says).
+_GLOB_CHARS = frozenset("*?[")
+
+
+def _globs_need_multibranch(root: yaml.Node, envs: list[yaml.Node], c: Collector) -> None:
+    """A per-environment job checks out one branch. Given a glob, the git plugin's
+    DefaultBuildChooser picks among the matching heads by the job's build history (the oldest
+    commit not built yet, else the last one built), never "the newest": refuse it here and
+    point to the multibranch layout, which has one job per matching branch."""
+    layout = _get(root, "layout")
+    if layout is not None and _scalar(layout) != "per-environment":
+        return
+    for i, env in enumerate(envs):
+        node = _get(env, "branch")
+        branch = _scalar(node)
+        if node is not None and branch is not None and _GLOB_CHARS.intersection(branch):
+            c.add(
+                node,
+                f"environments[{i}].branch",
+                f"glob branch {branch!r} needs layout: multibranch (a per-environment job "
+                "checks out one exact branch; with a glob the git plugin builds the oldest "
+                "unbuilt matching branch, not the newest)",
+            )
+
+
 def _semantic_checks(root: yaml.Node, c: Collector) -> None:
     envs = _items(_get(root, "environments"))
     services = _items(_get(root, "services"))
     env_names = _unique(c, "environments", envs, "name", "environment name")
     _unique(c, "environments", envs, "branch", "environment branch")
+    _globs_need_multibranch(root, envs, c)
     _unique(c, "services", services, "name", "service name", value_of=str.lower)
     image_owner: dict[str, int] = {}
     for i, svc in enumerate(services):

@@ -16,7 +16,11 @@ Layout = Literal["per-environment", "multibranch"]
 
 @dataclass(frozen=True)
 class Defaults:
-    """Settings shared by every service."""
+    """Settings shared by every service.
+
+    ``push_credentials`` is the id of a secret-text credential: the token a Git server's push
+    webhook must send to start the jobs (None: no push trigger is rendered).
+    """
 
     registry: str
     registry_credentials: str
@@ -24,6 +28,7 @@ class Defaults:
     container: str | None = None
     timeout_minutes: int = 60
     builds_to_keep: int = 20
+    push_credentials: str | None = None
 
 
 @dataclass(frozen=True)

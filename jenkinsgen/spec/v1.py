@@ -18,6 +18,8 @@ CREDENTIALS_ID = r"[A-Za-z0-9][A-Za-z0-9._@:-]*"
 CREDENTIALS_HINT = "a Jenkins credentials id (letters, digits, '.', '_', '@', ':', '-')"
 BRANCH = r"(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/*?+-]+"
 BRANCH_HINT = "a Git branch name or glob (letters, digits, '.', '_', '-', '/', '*', '?', '+')"
+EXACT_BRANCH = r"(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/+-]+"
+EXACT_BRANCH_HINT = "an exact Git branch name (letters, digits, '.', '_', '-', '/', '+'; no glob)"
 LABEL = r"[A-Za-z0-9._-]+(?:(?: && | \|\| )[A-Za-z0-9._-]+)*"
 IMAGE_REF = r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*"
 IMAGE_HINT = "a lowercase image repository path such as registry.example.com/acme"
@@ -111,6 +113,12 @@ DEFAULTS = Obj(
         "builds_to_keep": Field(
             Int(description="Builds kept by the build discarder", minimum=1, maximum=10000),
             default=20,
+        ),
+        "push_credentials": Field(
+            _cred(
+                "Credentials id (secret text) of the token Git push webhooks send; "
+                "without it no push trigger is rendered"
+            )
         ),
     },
     build=lambda v: model.Defaults(**v),
@@ -253,9 +261,9 @@ SEED = Obj(
         "credentials": Field(_cred("Credentials id for cloning the config repository")),
         "branch": Field(
             Str(
-                description="Branch of the config repository",
-                pattern=BRANCH,
-                pattern_hint=BRANCH_HINT,
+                description="Branch of the config repository (an exact name)",
+                pattern=EXACT_BRANCH,
+                pattern_hint=EXACT_BRANCH_HINT,
             ),
             default="main",
         ),

@@ -16,9 +16,11 @@ from jenkinsgen.spec.model import (
     Trigger,
 )
 
+#: The environments of DESIGN.md; staging follows ``release/*`` in the multibranch layout and
+#: the exact branch ``release`` in the per-environment layout (which refuses globs).
 ENVIRONMENTS = (
     Environment(name="dev", branch="develop"),
-    Environment(name="staging", branch="release/*"),
+    Environment(name="staging", branch="release"),
     Environment(
         name="prod",
         branch="main",
@@ -45,6 +47,13 @@ def service(**changes: object) -> Service:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
+MULTIBRANCH_ENVIRONMENTS = (
+    ENVIRONMENTS[0],
+    replace(ENVIRONMENTS[1], branch="release/*"),
+    ENVIRONMENTS[2],
+)
+
+
 def spec(*services: Service, layout: str = "per-environment", **defaults: object) -> Spec:
     """A spec holding ``services`` (default: one ``orders``) and a seed job."""
     base_defaults = Defaults(
@@ -56,7 +65,7 @@ def spec(*services: Service, layout: str = "per-environment", **defaults: object
     return Spec(
         folder="delivery",
         defaults=replace(base_defaults, **defaults),  # type: ignore[arg-type]
-        environments=ENVIRONMENTS,
+        environments=MULTIBRANCH_ENVIRONMENTS if layout == "multibranch" else ENVIRONMENTS,
         services=services or (service(),),
         layout=layout,  # type: ignore[arg-type]
         seed=Seed(

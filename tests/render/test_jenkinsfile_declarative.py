@@ -29,7 +29,8 @@ PARENTS: dict[str, set[str | None]] = {
     "stage": {"stages"},
     "steps": {"stage"},
     "when": {"stage"},
-    "input": {"stage"},
+    "beforeAgent": {"when"},
+    "input": {"stage", "timeout"},
     "always": {"post"},
     "label": {"agent", "docker"},
     "docker": {"agent"},
@@ -38,14 +39,19 @@ PARENTS: dict[str, set[str | None]] = {
     "timestamps": {"options"},
     "buildDiscarder": {"options"},
     "disableConcurrentBuilds": {"options"},
-    "timeout": {"options"},
+    "skipDefaultCheckout": {"options"},
+    "timeout": {"options", "steps"},
     "logRotator": {"buildDiscarder"},
     "branch": {"when"},
     "message": {"input"},
     "ok": {"input"},
     "submitter": {"input"},
     "git": {"steps"},
-    "sh": {"steps", "withCredentials"},
+    "checkout": {"steps"},
+    "build": {"steps"},
+    "script": {"steps"},
+    "trim": {"script"},
+    "sh": {"steps", "withCredentials", "script"},
     "junit": {"always"},
     "withCredentials": {"steps"},
     "usernamePassword": {"withCredentials"},
@@ -87,7 +93,7 @@ def check_block(node: Node, stage_names: list[str]) -> None:
         )
     if node.call.name == "stages":
         assert counts["stage"] >= 1 and set(counts) == {"stage"}
-    if node.call.name == "input":
+    if node.call.name == "input" and node.call.parent == "stage":
         assert counts["message"] == 1
     for child in node.children:
         assert child.call.name in PARENTS, f"unexpected call {child.call.name}"
@@ -97,9 +103,24 @@ def check_block(node: Node, stage_names: list[str]) -> None:
         check_block(child, stage_names)
 
 
+def holds_agent(node: Node) -> bool:
+    """``agent { ... }`` with a label or a container, not ``agent none``."""
+    return any(c.call.name == "agent" and c.children for c in node.children)
+
+
+def inputs_under_an_agent(node: Node, held: bool = False) -> list[Call]:
+    """Every ``input`` reached while some enclosing pipeline or stage holds an agent."""
+    held = held or (node.call.name in ("pipeline", "stage") and holds_agent(node))
+    found = [node.call] if node.call.name == "input" and held else []
+    for child in node.children:
+        found += inputs_under_an_agent(child, held)
+    return found
+
+
 SPECS = {
     "per-environment": spec(),
     "multibranch": spec(layout="multibranch"),
+    "multibranch-push": spec(layout="multibranch", push_credentials="hook"),
     "container": spec(container="maven:3.9"),
     "multibranch-container": spec(layout="multibranch", container="maven:3.9"),
     "minimal": spec(service(test=None, trigger=None, repo_credentials=None)),
@@ -126,6 +147,25 @@ def test_every_jenkinsfile_has_a_declarative_shape(groovy: GroovyParser, case: s
         names: list[str] = []
         check_block(root, names)
         assert len(names) == len(set(names)), f"duplicate stage names in {j.path}: {names}"
+        if j.kind != "seed":  # the seed has no approval (its template is the images' part)
+            assert not holds_agent(root), f"{j.path}: a pipeline-wide agent"
+            assert not inputs_under_an_agent(root), f"{j.path}: an approval holds an executor"
+
+
+def test_the_agent_checker_sees_an_approval_that_holds_an_executor(groovy: GroovyParser) -> None:
+    """What issue 8 found (defect 4): ``input`` under a pipeline-wide agent holds it."""
+    held = groovy.parse(
+        "pipeline {\n agent { label 'x' }\n stages {\n  stage('a') {\n"
+        "   input { message 'ok?' }\n   steps { sh 'true' }\n  }\n }\n}\n"
+    )
+    [root] = tree(held.calls)
+    assert holds_agent(root) and len(inputs_under_an_agent(root)) == 1
+    free = groovy.parse(
+        "pipeline {\n agent none\n stages {\n  stage('a') {\n   steps {\n"
+        "    timeout(time: 5, unit: 'MINUTES') { input message: 'ok?' }\n   }\n  }\n }\n}\n"
+    )
+    [root] = tree(free.calls)
+    assert not holds_agent(root) and inputs_under_an_agent(root) == []
 
 
 def test_the_checker_rejects_misplaced_directives(groovy: GroovyParser) -> None:
