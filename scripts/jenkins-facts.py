@@ -76,6 +76,7 @@ SOURCES = {
     "junit": "jenkinsci/junit-plugin",
     "docker-workflow": "jenkinsci/docker-workflow-plugin",
     "workflow-aggregator": "jenkinsci/workflow-aggregator-plugin",
+    "generic-webhook-trigger": "jenkinsci/generic-webhook-trigger-plugin",
 }
 
 #: JCasC configurators that add, remove or replace attributes of a class. The attributes are
