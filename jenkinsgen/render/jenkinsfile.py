@@ -293,10 +293,12 @@ def _branch_check(glob: str) -> dict[str, str]:
     }
 
 
-def _branch_check_context(checkout: Mapping[str, Any] | None) -> dict[str, str] | None:
+def _pushed_glob(checkout: Mapping[str, Any] | None) -> str | None:
+    """The glob of a job that checks out the branch a push names (None for any other job)."""
     if checkout is None or not checkout["pushed"]:
         return None
-    return _branch_check(checkout["branch"])
+    glob: str = checkout["branch"]
+    return glob
 
 
 @lru_cache(maxsize=256, typed=True)
@@ -330,7 +332,7 @@ def _service_context(p: Plan, job: JobPlan, service: Service) -> dict[str, Any]:
         "registry_host": registry_host(defaults.registry),
         "deploy_webhook": trigger.webhook if trigger is not None else None,
         "checkout": checkout,
-        "branch_check": _branch_check_context(checkout),
+        "branch_check": None if (glob := _pushed_glob(checkout)) is None else _branch_check(glob),
         "build": service.build,
         "test_command": service.test.command if service.test is not None else None,
         "test_junit": service.test.junit if service.test is not None else None,
@@ -378,7 +380,7 @@ def _service_text(p: Plan, job: JobPlan, service: Service) -> str:
             registry_host(defaults.registry),
             trigger.webhook if trigger is not None else None,
         ),
-        _branch_check_block(checkout["branch"] if checkout and checkout["pushed"] else None),
+        _branch_check_block(_pushed_glob(checkout)),
         _group_block(defaults.agent, defaults.timeout_minutes),
         _multibranch_checkout_block()
         if checkout is None

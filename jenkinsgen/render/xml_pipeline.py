@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Literal
 
 from lxml import etree
 
@@ -50,7 +51,7 @@ class _Skeleton:
 
 
 #: Kinds of job tree: no trigger, the push trigger, the push trigger and the BRANCH parameter.
-_PLAIN, _PUSH, _PUSHED_BRANCH = "plain", "push", "pushed_branch"
+_Kind = Literal["plain", "push", "pushed_branch"]
 
 
 def _branch_parameter(props: etree._Element) -> etree._Element:
@@ -65,7 +66,7 @@ def _branch_parameter(props: etree._Element) -> etree._Element:
     return description
 
 
-def _build_skeleton(kind: str) -> _Skeleton:
+def _build_skeleton(kind: _Kind) -> _Skeleton:
     root = etree.Element("flow-definition", plugin=WORKFLOW_JOB)
     sub(root, "actions")
     description = sub(root, "description")
@@ -80,11 +81,11 @@ def _build_skeleton(kind: str) -> _Skeleton:
     concurrent = sub(props, _PROPS + "DisableConcurrentBuildsJobProperty")
     sub(concurrent, "abortPrevious", "false")
     expression = credentials = branch_description = None
-    if kind == _PUSHED_BRANCH:
+    if kind == "pushed_branch":
         branch_description = _branch_parameter(props)
-    if kind != _PLAIN:
+    if kind != "plain":
         triggers = sub(sub(props, _PROPS + "PipelineTriggersJobProperty"), "triggers")
-        expression, credentials = add_push_trigger(triggers, kind == _PUSHED_BRANCH)
+        expression, credentials = add_push_trigger(triggers, kind == "pushed_branch")
     definition = sub(
         root,
         "definition",
@@ -102,7 +103,7 @@ def _build_skeleton(kind: str) -> _Skeleton:
 _LOCAL = threading.local()
 
 
-def _skeleton(kind: str) -> _Skeleton:
+def _skeleton(kind: _Kind) -> _Skeleton:
     """This thread's tree (threads must not share one: each call rewrites its texts)."""
     skeleton: _Skeleton | None = getattr(_LOCAL, kind, None)
     if skeleton is None:
@@ -130,7 +131,7 @@ def pipeline_xml(
     adds the push trigger (and, for a glob, the ``BRANCH`` parameter)."""
     description = xml_text(description, f"{where}: description")
     script = xml_text(script, f"{where}: Jenkinsfile")
-    kind = _PLAIN if push is None else _PUSHED_BRANCH if push.glob else _PUSH
+    kind: _Kind = "plain" if push is None else "pushed_branch" if push.glob else "push"
     skeleton = _skeleton(kind)
     skeleton.description.text = description
     skeleton.num_to_keep.text = str(builds_to_keep)
