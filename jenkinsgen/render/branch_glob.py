@@ -16,9 +16,9 @@ Two deliberate differences, both narrowing: letters are compared **case-sensitiv
 branch names are; Declarative's GLOB ignores case), and a pushed name must consist of the
 characters an exact branch of the spec may hold (letters, digits, ``.``, ``_``, ``+``, ``-``
 and ``/``), must not start with ``-`` and must not contain ``..``. The name later reaches the
-git plugin, which expands ``$VAR`` in branch names, and git, which reads a leading ``-`` as an
-option; every other character a Git ref may hold (``$``, quotes, ``;``, backticks, ``(``...)
-is refused rather than carried.
+git plugin, which expands ``$VAR`` in branch names, and git's command line, where a leading
+``-`` could pass for an option (git refuses such branch names anyway); every other character a
+Git ref may hold (``$``, quotes, ``;``, backticks, ``(``...) is refused rather than carried.
 
 The same expression (Java and Python regex syntax alike) is used twice: after ``refs/heads/``
 in the push trigger's filter, and in the Jenkinsfile's check of the branch it is asked to
