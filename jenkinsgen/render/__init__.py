@@ -93,9 +93,13 @@ def _job_text(p: Plan, job: JobPlan) -> str:
         )
     env = job.environments[0]
     gate = "manual approval" if env.manual else "automatic"
+    if env.is_glob:
+        builds = f"builds the branch a push names, one that {env.branch} matches, of"
+    else:
+        builds = f"builds branch {env.branch} of"
     return (
-        f"Service {svc.name}, environment {env.name}: builds branch {env.branch} of "
-        f"{svc.repo}; deploy is {gate}." + _webhook_text(p, service_path)
+        f"Service {svc.name}, environment {env.name}: {builds} {svc.repo}; deploy is {gate}."
+        + _webhook_text(p, service_path)
     )
 
 
@@ -103,8 +107,8 @@ def _push_trigger(p: Plan, job: JobPlan) -> PushTrigger | None:
     """What starts ``job`` on a push (None without ``defaults.push_credentials``).
 
     The webhook URL names the service (per-environment folder or multibranch project) or the
-    seed job; a pipeline job starts on pushes to its environment's branch, the seed on pushes
-    to the config branch, a scan job on every push.
+    seed job; a pipeline job starts on pushes to its environment's branch (to any branch its
+    glob matches), the seed on pushes to the config branch, a scan job on every push.
     """
     credentials = p.spec.defaults.push_credentials
     if credentials is None:
@@ -117,7 +121,8 @@ def _push_trigger(p: Plan, job: JobPlan) -> PushTrigger | None:
     item = "/".join((*p.root, job.service.name))
     if job.kind == "scan":
         return PushTrigger(credentials, item)
-    return PushTrigger(credentials, item, job.environments[0].branch)
+    env = job.environments[0]
+    return PushTrigger(credentials, item, env.branch, glob=env.is_glob)
 
 
 def render_item(p: Plan, item: FolderPlan | JobPlan) -> RenderedItem:

@@ -9,6 +9,13 @@ Four kinds (see :class:`jenkinsgen.plan.JobPlan`):
 * ``scan``: started by a push webhook, it schedules a scan of the service's multibranch project;
 * ``seed``: checks out the config repository and runs ``jenkinsgen apply --prune`` from it.
 
+A per-environment job of a glob environment (``release/*``) builds the branch its ``BRANCH``
+parameter names, which the push trigger sets to the pushed branch
+(:mod:`jenkinsgen.render.xml_push`): a first stage, on no executor, fails at once when
+``BRANCH`` is empty (a start by hand without it) or when the glob does not match it
+(:mod:`jenkinsgen.render.branch_glob`); the checkout passes ``params.BRANCH`` to the ``git``
+step as a value, so the name never becomes script text.
+
 A service pipeline holds no agent while it waits: ``agent none`` at the top, one agent for the
 stage group "Build and publish" (Checkout, Build, Test, every environment's Image, and the
 Deploy trigger of automatic environments) under ``defaults.timeout_minutes``; a manual
@@ -38,6 +45,7 @@ import jinja2
 
 from jenkinsgen.errors import RenderError
 from jenkinsgen.plan import JobPlan, Plan
+from jenkinsgen.render.branch_glob import NAME_CHARS_HINT, branch_regex
 from jenkinsgen.render.groovy import FILTERS
 from jenkinsgen.spec.model import Defaults, Environment, Image, Seed, Service
 
@@ -243,9 +251,10 @@ def _tail_block() -> str:
     return _render_block("tail", {})
 
 
-def _checkout(job: JobPlan, service: Service) -> dict[str, Any] | None:
-    """What the Checkout stage checks out: the environment's branch (None: ``checkout scm``,
-    the revision a multibranch build was started for)."""
+def _checkout(p: Plan, job: JobPlan, service: Service) -> dict[str, Any] | None:
+    """What the Checkout stage checks out: the environment's branch, or for a glob the branch
+    the ``BRANCH`` parameter names (None: ``checkout scm``, the revision a multibranch build
+    was started for)."""
     environments = job.environments
     if not environments:
         raise RenderError("the service takes part in no environment")
@@ -254,12 +263,50 @@ def _checkout(job: JobPlan, service: Service) -> dict[str, Any] | None:
     if len(environments) != 1:
         raise RenderError("a pipeline job deploys exactly one environment")
     env = environments[0]
-    if env.is_glob:
+    if env.is_glob and p.spec.defaults.push_credentials is None:
         raise RenderError(
-            f"environment {env.name}: a per-environment job checks out one exact branch, "
-            f"not the glob {env.branch!r} (use layout: multibranch)"
+            f"environment {env.name}: the glob {env.branch!r} needs defaults.push_credentials "
+            "(the job builds the branch a push names) or layout: multibranch"
         )
-    return {"url": service.repo, "branch": env.branch, "credentials": service.repo_credentials}
+    return {
+        "url": service.repo,
+        "branch": env.branch,
+        "credentials": service.repo_credentials,
+        "pushed": env.is_glob,
+    }
+
+
+@lru_cache(maxsize=256, typed=True)
+def _branch_check(glob: str) -> dict[str, str]:
+    """What the Branch stage of a glob environment's job checks ``BRANCH`` with."""
+    return {
+        "pattern": branch_regex(glob),
+        "missing": (
+            f"No branch to build: BRANCH is empty. This job is started by the push webhook, "
+            f"for a push to a branch that {glob} matches, and builds that branch; to start "
+            f"it by hand, use Build with Parameters and set BRANCH to such a branch."
+        ),
+        "refused": (
+            f"BRANCH does not name a branch that {glob} matches ({NAME_CHARS_HINT}); "
+            "nothing was checked out."
+        ),
+    }
+
+
+def _pushed_glob(checkout: Mapping[str, Any] | None) -> str | None:
+    """The glob of a job that checks out the branch a push names (None for any other job)."""
+    if checkout is None or not checkout["pushed"]:
+        return None
+    glob: str = checkout["branch"]
+    return glob
+
+
+@lru_cache(maxsize=256, typed=True)
+def _branch_check_block(glob: str | None) -> str:
+    """The Branch stage of a glob environment's job ('' for any other job)."""
+    return _render_block(
+        "branch_check", {"branch_check": None if glob is None else _branch_check(glob)}
+    )
 
 
 @cache
@@ -271,7 +318,7 @@ def _service_context(p: Plan, job: JobPlan, service: Service) -> dict[str, Any]:
     """Every name the service template uses, for ``job``."""
     defaults = p.spec.defaults
     multibranch = job.kind == "multibranch"
-    checkout = _checkout(job, service)
+    checkout = _checkout(p, job, service)
     image = service.image
     trigger = service.trigger
     deploy_script = None
@@ -285,6 +332,7 @@ def _service_context(p: Plan, job: JobPlan, service: Service) -> dict[str, Any]:
         "registry_host": registry_host(defaults.registry),
         "deploy_webhook": trigger.webhook if trigger is not None else None,
         "checkout": checkout,
+        "branch_check": None if (glob := _pushed_glob(checkout)) is None else _branch_check(glob),
         "build": service.build,
         "test_command": service.test.command if service.test is not None else None,
         "test_junit": service.test.junit if service.test is not None else None,
@@ -322,7 +370,7 @@ def _service_text(p: Plan, job: JobPlan, service: Service) -> str:
     (tested), which also makes the same checks."""
     defaults = p.spec.defaults
     multibranch = job.kind == "multibranch"
-    checkout = _checkout(job, service)
+    checkout = _checkout(p, job, service)
     trigger = service.trigger
     test = service.test
     parts = [
@@ -332,6 +380,7 @@ def _service_text(p: Plan, job: JobPlan, service: Service) -> str:
             registry_host(defaults.registry),
             trigger.webhook if trigger is not None else None,
         ),
+        _branch_check_block(_pushed_glob(checkout)),
         _group_block(defaults.agent, defaults.timeout_minutes),
         _multibranch_checkout_block()
         if checkout is None

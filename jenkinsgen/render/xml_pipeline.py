@@ -7,6 +7,9 @@ Properties, in the order Jenkins writes them:
 
 * ``BuildDiscarderProperty`` with a ``LogRotator`` keeping ``builds_to_keep`` builds;
 * ``DisableConcurrentBuildsJobProperty`` (a second push queues behind the running build);
+* for a glob environment, ``ParametersDefinitionProperty`` with the string parameter
+  ``BRANCH``: the branch to build, which the push trigger sets to the pushed branch (a
+  person starting the job by hand sets it; the Jenkinsfile checks it against the glob);
 * with a push trigger (``defaults.push_credentials``), ``PipelineTriggersJobProperty`` holding
   a Generic Webhook Trigger (:mod:`jenkinsgen.render.xml_push`): the Git server's push webhook
   starts the job from the first push, authenticated by a token kept in a credential. Nothing
@@ -23,11 +26,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Literal
 
 from lxml import etree
 
 from jenkinsgen.render.xml_build import WORKFLOW_CPS, WORKFLOW_JOB, sub
-from jenkinsgen.render.xml_push import PushTrigger, add_push_trigger
+from jenkinsgen.render.xml_push import BRANCH_VARIABLE, PushTrigger, add_push_trigger
 from jenkinsgen.render.xml_text import serialize, xml_text
 
 _PROPS = "org.jenkinsci.plugins.workflow.job.properties."
@@ -43,9 +47,26 @@ class _Skeleton:
     script: etree._Element
     filter_expression: etree._Element | None
     token_credentials: etree._Element | None
+    branch_description: etree._Element | None
 
 
-def _build_skeleton(with_push: bool) -> _Skeleton:
+#: Kinds of job tree: no trigger, the push trigger, the push trigger and the BRANCH parameter.
+_Kind = Literal["plain", "push", "pushed_branch"]
+
+
+def _branch_parameter(props: etree._Element) -> etree._Element:
+    """The ``BRANCH`` string parameter; return its description element."""
+    definitions = sub(props, "hudson.model.ParametersDefinitionProperty")
+    parameters = sub(definitions, "parameterDefinitions")
+    string = sub(parameters, "hudson.model.StringParameterDefinition")
+    sub(string, "name", BRANCH_VARIABLE)
+    description = sub(string, "description")
+    sub(string, "defaultValue", "")
+    sub(string, "trim", "true")
+    return description
+
+
+def _build_skeleton(kind: _Kind) -> _Skeleton:
     root = etree.Element("flow-definition", plugin=WORKFLOW_JOB)
     sub(root, "actions")
     description = sub(root, "description")
@@ -59,10 +80,12 @@ def _build_skeleton(with_push: bool) -> _Skeleton:
     sub(rotator, "artifactNumToKeep", "-1")
     concurrent = sub(props, _PROPS + "DisableConcurrentBuildsJobProperty")
     sub(concurrent, "abortPrevious", "false")
-    expression = credentials = None
-    if with_push:
+    expression = credentials = branch_description = None
+    if kind == "pushed_branch":
+        branch_description = _branch_parameter(props)
+    if kind != "plain":
         triggers = sub(sub(props, _PROPS + "PipelineTriggersJobProperty"), "triggers")
-        expression, credentials = add_push_trigger(triggers)
+        expression, credentials = add_push_trigger(triggers, kind == "pushed_branch")
     definition = sub(
         root,
         "definition",
@@ -72,20 +95,29 @@ def _build_skeleton(with_push: bool) -> _Skeleton:
     sub(definition, "sandbox", "true")
     sub(root, "triggers")
     sub(root, "disabled", "false")
-    return _Skeleton(root, description, num_to_keep, script, expression, credentials)
+    return _Skeleton(
+        root, description, num_to_keep, script, expression, credentials, branch_description
+    )
 
 
 _LOCAL = threading.local()
 
 
-def _skeleton(with_push: bool) -> _Skeleton:
+def _skeleton(kind: _Kind) -> _Skeleton:
     """This thread's tree (threads must not share one: each call rewrites its texts)."""
-    key = "push" if with_push else "plain"
-    skeleton: _Skeleton | None = getattr(_LOCAL, key, None)
+    skeleton: _Skeleton | None = getattr(_LOCAL, kind, None)
     if skeleton is None:
-        skeleton = _build_skeleton(with_push)
-        setattr(_LOCAL, key, skeleton)
+        skeleton = _build_skeleton(kind)
+        setattr(_LOCAL, kind, skeleton)
     return skeleton
+
+
+def branch_parameter_text(glob: str) -> str:
+    """The description of a glob environment's ``BRANCH`` parameter."""
+    return (
+        f"The branch to build: one that {glob} matches. A push sets it to the pushed branch; "
+        "set it when you start the job by hand."
+    )
 
 
 def pipeline_xml(
@@ -96,10 +128,11 @@ def pipeline_xml(
     push: PushTrigger | None = None,
 ) -> bytes:
     """The job's config.xml; ``description`` already ends with the marker line; ``push``
-    adds the push trigger."""
+    adds the push trigger (and, for a glob, the ``BRANCH`` parameter)."""
     description = xml_text(description, f"{where}: description")
     script = xml_text(script, f"{where}: Jenkinsfile")
-    skeleton = _skeleton(push is not None)
+    kind: _Kind = "plain" if push is None else "pushed_branch" if push.glob else "push"
+    skeleton = _skeleton(kind)
     skeleton.description.text = description
     skeleton.num_to_keep.text = str(builds_to_keep)
     skeleton.script.text = script
@@ -109,4 +142,6 @@ def pipeline_xml(
         skeleton.token_credentials.text = xml_text(
             push.credentials_id, f"{where}: push_credentials"
         )
+        if skeleton.branch_description is not None and push.branch is not None:
+            skeleton.branch_description.text = branch_parameter_text(push.branch)
     return serialize(skeleton.root)

@@ -18,6 +18,13 @@ with the token sent as ``?token=``, a ``token`` header, ``Authorization: Bearer`
 starts only when its filter matches ``$item $push_ref $push_after``: the ``item`` query
 parameter, the pushed ref (``$.ref`` of the push payload of GitHub, GitLab, Gitea, Forgejo
 and Gogs) and the new head (``$.after``, all zeros when the push deleted the branch).
+
+A job whose environment branch is a glob (``release/*``) builds the branch the push names: its
+filter accepts the branches the glob matches (:mod:`jenkinsgen.render.branch_glob`), and one
+more variable, ``BRANCH``, is the pushed ref with its leading ``refs/heads/`` removed (the
+variable's ``regexpFilter``, which the plugin applies as ``value.replaceAll(regexpFilter,
+"")``). The plugin hands a resolved variable to the job's parameter of the same name, so the
+build's ``BRANCH`` parameter names the pushed branch (jenkinsgen.render.xml_pipeline).
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from jenkinsgen.render.branch_glob import branch_regex
 from jenkinsgen.render.xml_build import sub
 
 GWT_PLUGIN = "generic-webhook-trigger"
@@ -42,6 +50,10 @@ REF_VARIABLE = "push_ref"
 AFTER_VARIABLE = "push_after"
 FILTER_TEXT = f"${ITEM_PARAM} ${REF_VARIABLE} ${AFTER_VARIABLE}"
 CAUSE = f"Push to ${REF_VARIABLE}"
+#: The variable (and job parameter) naming the pushed branch, for a glob environment's job.
+BRANCH_VARIABLE = "BRANCH"
+#: Removed from the pushed ref to make ``BRANCH``: only at the start (``replaceAll``).
+_HEADS = "refs/heads/"
 
 
 def webhook_path(item: str) -> str:
@@ -54,13 +66,16 @@ class PushTrigger:
     """Start a job on a push to the repository that feeds ``item``.
 
     ``credentials_id`` names the secret-text credential holding the token; ``branch`` is the
-    exact branch whose pushes start the job (None: every push, e.g. to scan a multibranch
-    project, where a deleted branch matters too).
+    branch whose pushes start the job (None: every push, e.g. to scan a multibranch project,
+    where a deleted branch matters too); with ``glob``, ``branch`` is a glob, the pushes to
+    any branch it matches start the job, and the trigger hands the branch to the build as
+    ``BRANCH``.
     """
 
     credentials_id: str
     item: str
     branch: str | None = None
+    glob: bool = False
 
     @property
     def filter_expression(self) -> str:
@@ -68,27 +83,36 @@ class PushTrigger:
         head = "^" + re.escape(self.item) + " "
         if self.branch is None:
             return head
+        if self.glob:
+            ref = re.escape(_HEADS) + branch_regex(self.branch)
+        else:
+            ref = re.escape(_HEADS + self.branch)
         # a deletion pushes an all-zero "after": nothing to build
-        return head + re.escape("refs/heads/" + self.branch) + r" (?!0+$)\S*$"
+        return head + ref + r" (?!0+$)\S*$"
 
 
-def _variable(parent: etree._Element, key: str, json_path: str) -> None:
+def _variable(parent: etree._Element, key: str, json_path: str, regexp_filter: str = "") -> None:
     var = sub(parent, _GWT + "GenericVariable")
     sub(var, "expressionType", "JSONPath")
     sub(var, "key", key)
     sub(var, "value", json_path)
-    sub(var, "regexpFilter", "")
+    sub(var, "regexpFilter", regexp_filter)
     sub(var, "defaultValue", "")
 
 
-def add_push_trigger(triggers: etree._Element) -> tuple[etree._Element, etree._Element]:
+def add_push_trigger(
+    triggers: etree._Element, pushed_branch: bool = False
+) -> tuple[etree._Element, etree._Element]:
     """Append a ``GenericTrigger`` to ``triggers``; return its ``regexpFilterExpression`` and
-    ``tokenCredentialId`` elements, whose texts the caller sets for each job."""
+    ``tokenCredentialId`` elements, whose texts the caller sets for each job. With
+    ``pushed_branch``, the trigger also resolves ``BRANCH`` (the pushed branch)."""
     trigger = sub(triggers, TRIGGER_CLASS, plugin=GWT_PLUGIN)
     sub(trigger, "spec", "")  # hudson.triggers.Trigger's cron spec; null would be logged
     variables = sub(trigger, "genericVariables")
     _variable(variables, REF_VARIABLE, "$.ref")
     _variable(variables, AFTER_VARIABLE, "$.after")
+    if pushed_branch:
+        _variable(variables, BRANCH_VARIABLE, "$.ref", "^" + re.escape(_HEADS))
     sub(trigger, "regexpFilterText", FILTER_TEXT)
     expression = sub(trigger, "regexpFilterExpression")
     request = sub(sub(trigger, "genericRequestVariables"), _GWT + "GenericRequestVariable")

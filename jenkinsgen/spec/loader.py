@@ -167,13 +167,13 @@ def _unique(
 _GLOB_CHARS = frozenset("*?[")
 
 
-def _globs_need_multibranch(root: yaml.Node, envs: list[yaml.Node], c: Collector) -> None:
-    """A per-environment job checks out one branch. Given a glob, the git plugin's
-    DefaultBuildChooser picks among the matching heads by the job's build history (the oldest
-    commit not built yet, else the last one built), never "the newest": refuse it here and
-    point to the multibranch layout, which has one job per matching branch."""
+def _globs_need_push_trigger(root: yaml.Node, envs: list[yaml.Node], c: Collector) -> None:
+    """In the per-environment layout a glob environment's job builds the branch a push names
+    (docs/jenkinsfile.md), so it needs the push trigger; the multibranch layout needs none."""
     layout = _get(root, "layout")
     if layout is not None and _scalar(layout) != "per-environment":
+        return
+    if _scalar(_get(_get(root, "defaults"), "push_credentials")) is not None:
         return
     for i, env in enumerate(envs):
         node = _get(env, "branch")
@@ -182,9 +182,9 @@ def _globs_need_multibranch(root: yaml.Node, envs: list[yaml.Node], c: Collector
             c.add(
                 node,
                 f"environments[{i}].branch",
-                f"glob branch {branch!r} needs layout: multibranch (a per-environment job "
-                "checks out one exact branch; with a glob the git plugin builds the oldest "
-                "unbuilt matching branch, not the newest)",
+                f"glob branch {branch!r} needs defaults.push_credentials (a per-environment "
+                "job builds the branch a push names) or layout: multibranch (a job per "
+                "matching branch)",
             )
 
 
@@ -193,7 +193,7 @@ def _semantic_checks(root: yaml.Node, c: Collector) -> None:
     services = _items(_get(root, "services"))
     env_names = _unique(c, "environments", envs, "name", "environment name")
     _unique(c, "environments", envs, "branch", "environment branch")
-    _globs_need_multibranch(root, envs, c)
+    _globs_need_push_trigger(root, envs, c)
     _unique(c, "services", services, "name", "service name", value_of=str.lower)
     image_owner: dict[str, int] = {}
     for i, svc in enumerate(services):

@@ -138,7 +138,10 @@ ENVIRONMENT = Obj(
         "name": Field(_name("Environment name"), required=True),
         "branch": Field(
             Str(
-                description="Git branch (exact or glob) that deploys here",
+                description=(
+                    "Git branch (exact or glob) that deploys here; a glob's per-environment "
+                    "job builds the branch a push names (needs defaults.push_credentials)"
+                ),
                 pattern=BRANCH,
                 pattern_hint=BRANCH_HINT,
             ),

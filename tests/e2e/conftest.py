@@ -24,7 +24,10 @@ from tests.dockerlib.pull import image_or_skip
 #: Override with an image that already holds the plugins (e.g. the project's controller image).
 IMAGE = os.environ.get("JENKINSGEN_E2E_IMAGE", "jenkins/jenkins:lts-jdk21")
 #: Plugins the rendered jobs need, installed at start when the image is the bare official one.
-PLUGINS = "cloudbees-folder workflow-aggregator workflow-multibranch git generic-webhook-trigger"
+PLUGINS = (
+    "cloudbees-folder workflow-aggregator workflow-multibranch git generic-webhook-trigger"
+    " timestamper credentials-binding"
+)
 PULL_TIMEOUT = 20
 START_TIMEOUT = 600
 

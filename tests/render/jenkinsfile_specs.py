@@ -17,7 +17,8 @@ from jenkinsgen.spec.model import (
 )
 
 #: The environments of DESIGN.md; staging follows ``release/*`` in the multibranch layout and
-#: the exact branch ``release`` in the per-environment layout (which refuses globs).
+#: the exact branch ``release`` in the per-environment layout (where a glob needs the push
+#: trigger, which these specs do not set; tests/render/test_pushed_branch.py covers globs).
 ENVIRONMENTS = (
     Environment(name="dev", branch="develop"),
     Environment(name="staging", branch="release"),

@@ -350,15 +350,22 @@ def test_parser_reports_syntax_errors_with_position(groovy: GroovyParser) -> Non
     assert summary.errors[0].line >= 3 and summary.errors[0].column > 0
 
 
-def test_a_per_environment_job_refuses_a_glob_branch() -> None:
+def test_a_per_environment_glob_job_needs_the_push_trigger() -> None:
     """Issue 8, defect 3: ``git branch: 'release/*'`` becomes the git plugin's LocalBranch and
-    ``git checkout -b release/* <sha>``, which git refuses; with a glob, DefaultBuildChooser
-    would build the oldest unbuilt match anyway. The validator refuses it with a location; a
-    Spec built in Python is refused here too, naming the job."""
+    ``git checkout -b release/* <sha>``, which git refuses. A glob environment's job builds the
+    branch the push trigger names instead (tests/render/test_pushed_branch.py), so without
+    ``push_credentials`` the validator refuses it with a location, and a Spec built in Python
+    is refused here, naming the job and both ways out."""
     envs = (model.Environment(name="staging", branch="release/*"),)
     s = replace(spec(), environments=envs)
     p, j = job(s, "pipeline", "staging")
-    with pytest.raises(RenderError, match=r"delivery/orders/staging: .*layout: multibranch"):
+    with pytest.raises(
+        RenderError, match=r"delivery/orders/staging: .*push_credentials.*layout: multibranch"
+    ):
         render_jenkinsfile(p, j)
+    p, j = job(replace(s, defaults=replace(s.defaults, push_credentials="push")), "pipeline")
+    text = render_jenkinsfile(p, j)
+    assert "stage('Branch')" in text and "branch: params.BRANCH" in text
+    assert "'release/*'" not in text, "the glob is never a git branch argument"
     p, j = job(replace(spec(layout="multibranch"), environments=envs), "multibranch")
     assert "comparator: 'GLOB'" in render_jenkinsfile(p, j)

@@ -11,30 +11,21 @@ and each ``GenericRequestVariable`` from the query (absent: no variable at all);
 job starts when ``Pattern.compile(regexpFilterExpression).matcher(text).find()``. The test
 follows those steps on the rendered config.xml and runs the final match with the real Java
 regex engine (through Groovy), for payloads shaped as GitHub, GitLab and Gitea send them
-(``ref``, ``after``).
+(``ref``, ``after``); the steps are in ``push_sim.py``.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
-from lxml import etree
 
 from jenkinsgen.errors import RenderError
-from jenkinsgen.render import Rendered, render_spec
+from jenkinsgen.render import render_spec
 from jenkinsgen.render.xml_push import TRIGGER_CLASS
 from jenkinsgen.render.xml_text import element_text, parse_config_xml
 from jenkinsgen.spec import load_spec_text
-
-DEFAULT_JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
-ZEROS = "0" * 40
-SHA = "9fceb02d0ae598e95dc970b74767f19372d61af8"
+from tests.render.push_sim import ZEROS, push, started, triggers_of
 
 PER_ENVIRONMENT = """\
 version: 1
@@ -62,96 +53,6 @@ MULTIBRANCH = PER_ENVIRONMENT.replace(
 NO_PUSH = PER_ENVIRONMENT.replace("  push_credentials: git-push-token\n", "")
 
 
-def _triggers(rendered: Rendered) -> dict[str, etree._Element]:
-    """Each job's GenericTrigger element, by job full name."""
-    out = {}
-    for item in rendered.items:
-        root = parse_config_xml(item.config_xml)
-        assert root.find(".//hudson.triggers.SCMTrigger") is None, "nothing polls"
-        trigger = root.find(f".//{TRIGGER_CLASS}")
-        if trigger is not None:
-            out[item.full_name] = trigger
-    return out
-
-
-def _variables(
-    trigger: etree._Element, query: dict[str, str], payload: dict[str, Any]
-) -> dict[str, str]:
-    """What VariablesResolver makes of the request, for the variables we render."""
-    found: dict[str, str] = {}
-    for var in trigger.findall("genericVariables/org.jenkinsci.plugins.gwt.GenericVariable"):
-        assert var.findtext("expressionType") == "JSONPath"
-        path = var.findtext("value") or ""
-        assert path.startswith("$.") and "." not in path[2:], path  # a top-level key
-        value = payload.get(path[2:])
-        found[var.findtext("key") or ""] = (
-            str(value) if value is not None else (var.findtext("defaultValue") or "")
-        )
-    for var in trigger.findall(
-        "genericRequestVariables/org.jenkinsci.plugins.gwt.GenericRequestVariable"
-    ):
-        key = var.findtext("key") or ""
-        if key in query:  # an absent parameter makes no variable
-            found[key] = query[key]
-            found[key + "_0"] = query[key]
-    return found
-
-
-def _render_text(text: str, variables: dict[str, str]) -> str:
-    """Renderer.renderText: longest names first, ``$name`` then ``${name}``."""
-    for name in sorted(variables, key=lambda n: (-len(n), n)):
-        text = text.replace("$" + name, variables[name]).replace("${" + name + "}", variables[name])
-    return text
-
-
-def _java_find(cases: list[tuple[str, str]], tmp_path: Path) -> list[bool]:
-    groovy = shutil.which("groovy")
-    if groovy is None:
-        pytest.fail("groovy not found on PATH (Debian package 'groovy'; .ci/run installs it)")
-    request, result = tmp_path / "cases.json", tmp_path / "result.json"
-    request.write_text(
-        json.dumps([{"expression": e, "text": t} for e, t in cases]), encoding="utf-8"
-    )
-    env = {**os.environ, "JAVA_HOME": os.environ.get("JAVA_HOME", DEFAULT_JAVA_HOME)}
-    proc = subprocess.run(
-        [groovy, str(Path(__file__).with_name("java_regex.groovy")), str(request), str(result)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    answers: list[bool] = json.loads(result.read_text(encoding="utf-8"))
-    return answers
-
-
-Push = tuple[dict[str, str], dict[str, Any]]
-
-
-def _started(rendered: Rendered, pushes: list[Push], tmp_path: Path) -> list[set[str]]:
-    """For each (query, payload): the jobs the plugin would start."""
-    triggers = _triggers(rendered)
-    cases, owners = [], []
-    for i, (query, payload) in enumerate(pushes):
-        for name, trigger in triggers.items():
-            text = _render_text(
-                trigger.findtext("regexpFilterText") or "", _variables(trigger, query, payload)
-            )
-            cases.append((trigger.findtext("regexpFilterExpression") or "", text))
-            owners.append((i, name))
-    started: list[set[str]] = [set() for _ in pushes]
-    for (i, name), hit in zip(owners, _java_find(cases, tmp_path), strict=True):
-        if hit:
-            started[i].add(name)
-    return started
-
-
-def push(item: str | None, ref: str, after: str = SHA, **extra: Any) -> Push:
-    query = {"item": item} if item is not None else {}
-    return query, {"ref": ref, "after": after, "before": ZEROS[:-1] + "1", **extra}
-
-
 def test_a_push_starts_exactly_the_job_of_its_repository_and_branch(tmp_path: Path) -> None:
     rendered = render_spec(load_spec_text(PER_ENVIRONMENT, "spec.yaml"))
     pushes = [
@@ -169,7 +70,7 @@ def test_a_push_starts_exactly_the_job_of_its_repository_and_branch(tmp_path: Pa
         push("a.b/delivery/seed", "refs/heads/config/main"),
         push("a.b/delivery/seed", "refs/heads/main"),
     ]
-    assert _started(rendered, pushes, tmp_path) == [
+    assert started(rendered, pushes, tmp_path) == [
         {"a.b/delivery/orders/dev"},
         {"a.b/delivery/orders/staging"},
         {"a.b/delivery/orders/prod"},
@@ -198,7 +99,7 @@ def test_multibranch_pushes_start_the_scan_job_even_for_a_deleted_branch(tmp_pat
         push("a.b/delivery/order", "refs/heads/develop"),
         push(None, "refs/heads/develop"),
     ]
-    assert _started(rendered, pushes, tmp_path) == [
+    assert started(rendered, pushes, tmp_path) == [
         {"a.b/delivery/orders-scan"},
         {"a.b/delivery/orders-scan"},
         {"a.b/delivery/orders.v2-scan"},
@@ -215,7 +116,7 @@ def test_multibranch_pushes_start_the_scan_job_even_for_a_deleted_branch(tmp_pat
 )
 def test_every_job_is_authenticated_by_the_credential_and_holds_no_secret(text: str) -> None:
     rendered = render_spec(load_spec_text(text, "spec.yaml"))
-    triggers = _triggers(rendered)
+    triggers = triggers_of(rendered)
     jobs = {i.full_name for i in rendered.items if i.kind in ("pipeline", "seed", "scan")}
     assert set(triggers) == jobs, "every job a push should start carries the trigger"
     for name, trigger in triggers.items():
@@ -246,7 +147,7 @@ def test_descriptions_name_the_webhook_url() -> None:
 
 def test_without_push_credentials_no_trigger_and_no_scan_job() -> None:
     rendered = render_spec(load_spec_text(NO_PUSH, "spec.yaml"))
-    assert _triggers(rendered) == {}
+    assert triggers_of(rendered) == {}
     assert all(b"PipelineTriggersJobProperty" not in i.config_xml for i in rendered.items)
     multibranch = NO_PUSH.replace(
         "folder: a.b/delivery", "folder: a.b/delivery\nlayout: multibranch"

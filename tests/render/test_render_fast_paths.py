@@ -130,7 +130,7 @@ def test_pipeline_xml_equals_a_fresh_tree() -> None:
 
     first = xml_pipeline.pipeline_xml("one\n\nmarker", "node {}\n", 5, "a/b")
     second = xml_pipeline.pipeline_xml("two & <three>", "x = '''\n'''\n", 7, "a/c")
-    fresh = xml_pipeline._build_skeleton(with_push=False)
+    fresh = xml_pipeline._build_skeleton("plain")
     fresh.description.text = "two & <three>"
     fresh.num_to_keep.text = "7"
     fresh.script.text = "x = '''\n'''\n"
@@ -140,7 +140,7 @@ def test_pipeline_xml_equals_a_fresh_tree() -> None:
     xml_pipeline.pipeline_xml("one", "node {}\n", 5, "a/b", push)
     other = PushTrigger("tok-b", "g/t", None)
     third = xml_pipeline.pipeline_xml("three", "node {}\n", 9, "a/d", other)
-    fresh = xml_pipeline._build_skeleton(with_push=True)
+    fresh = xml_pipeline._build_skeleton("push")
     fresh.description.text = "three"
     fresh.num_to_keep.text = "9"
     fresh.script.text = "node {}\n"
@@ -148,6 +148,20 @@ def test_pipeline_xml_equals_a_fresh_tree() -> None:
     fresh.filter_expression.text = other.filter_expression
     fresh.token_credentials.text = "tok-b"
     assert third == serialize(fresh.root)
+    # a glob environment's job: the BRANCH parameter's description is set per job too
+    xml_pipeline.pipeline_xml("g1", "node {}\n", 5, "a/e", PushTrigger("t", "f/s", "rel/*", True))
+    glob = PushTrigger("tok-c", "h/u", "release/**", glob=True)
+    fourth = xml_pipeline.pipeline_xml("four", "node {}\n", 3, "a/f", glob)
+    fresh = xml_pipeline._build_skeleton("pushed_branch")
+    fresh.description.text = "four"
+    fresh.num_to_keep.text = "3"
+    fresh.script.text = "node {}\n"
+    assert fresh.filter_expression is not None and fresh.token_credentials is not None
+    assert fresh.branch_description is not None
+    fresh.filter_expression.text = glob.filter_expression
+    fresh.token_credentials.text = "tok-c"
+    fresh.branch_description.text = xml_pipeline.branch_parameter_text("release/**")
+    assert fourth == serialize(fresh.root)
 
 
 def test_folder_xml_equals_a_fresh_tree() -> None:

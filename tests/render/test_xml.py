@@ -173,6 +173,10 @@ def test_multibranch_structure() -> None:
 def test_wildcard_includes() -> None:
     assert wildcard_includes(["develop", "release/*", "develop"]) == "develop release/*"
     assert wildcard_includes(["release/[0-9]*"]) is None
+    # a '**' segment may match no segment (release/** matches release): no filter can say it
+    assert wildcard_includes(["develop", "release/**"]) is None
+    assert wildcard_includes(["**/hotfix"]) is None
+    assert wildcard_includes(["rel**"]) == "rel**"  # inside a segment '**' is just '*'
 
 
 SPEC = """\
