@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "bundle_cmds",
     "image_cmds",
     "agents_cmds",
+    "release_cmds",
 )
 
 #: Which module defines each top-level command, so running one imports only its module (the
@@ -37,6 +38,7 @@ COMMAND_HOMES = {
     "bundle": "bundle_cmds",
     "image": "image_cmds",
     "agents": "agents_cmds",
+    "release": "release_cmds",
 }
 
 
