@@ -130,6 +130,7 @@ class ReleaseRecord:
     previous_image: str | None  # what that slot ran
     status: str = "deploying"
     message: str = ""
+    rollback_of: str | None = None  # set on the release a rollback after confirm makes
     created: str = field(default_factory=now)
     updated: str = field(default_factory=now)
     events: list[list[str]] = field(default_factory=list)  # [time, status, message]
@@ -264,6 +265,7 @@ class StateStore:
         from_slot: str | None,
         previous_image: str | None,
         release_id: str | None = None,
+        rollback_of: str | None = None,
     ) -> ReleaseRecord:
         """A new release record (written), remembered in the service's history."""
         release_id = release_id or new_release_id()
@@ -275,6 +277,7 @@ class StateStore:
             to_slot=to_slot,
             from_slot=from_slot,
             previous_image=previous_image,
+            rollback_of=rollback_of,
         )
         self.update(record, "deploying", f"deploying {image} to the {to_slot} slot")
         state.history.append(release_id)

@@ -89,9 +89,40 @@ def _image_script(image: Image) -> str:
 
 
 @cache
-def _deploy_script(with_token: bool) -> str:
-    """The Deploy trigger stage's shell script; it holds no spec value."""
-    return _render("deploy.sh.j2", {"with_token": with_token})
+def _deploy_script(with_token: bool, release: bool = False) -> str:
+    """The Deploy trigger stage's shell script; it holds no spec value. With ``release`` it
+    also keeps the receiver's release URL for the Release stages."""
+    return _render("deploy.sh.j2", {"with_token": with_token, "release": release})
+
+
+@cache
+def _release_scripts() -> dict[str, Any]:
+    """The Release stages' shell scripts (no spec value in them)."""
+    return {
+        "release_deploy_script": _deploy_script(True, release=True),
+        "release_wait_scripts": {
+            "manual": _render(
+                "release.sh.j2", {"action": "wait", "wanted": "awaiting-confirm confirmed"}
+            ),
+            "auto": _render("release.sh.j2", {"action": "wait", "wanted": "confirmed"}),
+        },
+        "release_settle_script": _render("release.sh.j2", {"action": "settle"}),
+    }
+
+
+def _release_confirm(env: Environment, service: Service) -> str | None:
+    """``manual``/``auto`` when the environment releases the service through the receiver
+    (a release block and a trigger with a token), else None."""
+    trigger = service.trigger
+    if env.release is None or trigger is None or trigger.credentials is None:
+        return None
+    return env.release.confirm or env.deploy
+
+
+def _release_gated(environments: tuple[Environment, ...], service: Service) -> bool:
+    """Whether the pipeline waits for approvers to confirm a release (then no stage but the
+    ones that need it holds an executor)."""
+    return any(_release_confirm(env, service) == "manual" for env in environments)
 
 
 def _options(defaults: Defaults) -> dict[str, Any]:
@@ -102,11 +133,18 @@ def _options(defaults: Defaults) -> dict[str, Any]:
     }
 
 
-def _env_key(env: Environment, multibranch: bool) -> tuple[Any, ...]:
+def _env_key(env: Environment, multibranch: bool, service: Service) -> tuple[Any, ...]:
     """What the Deliver stage of ``env`` is rendered from, in the order of ``_ENV_KEYS``."""
     comparator = None
     if multibranch:
         comparator = "GLOB" if env.is_glob else "EQUALS"
+    confirm = _release_confirm(env, service)
+    wait = settle = 0
+    if confirm is not None and env.release is not None:
+        health = service.run.health_timeout if service.run is not None else 60
+        drain = env.release.drain_timeout
+        wait = -(-(health + (drain if confirm == "auto" else 0)) // 60) + 10
+        settle = -(-(health + drain) // 60) + 10
     return (
         env.name,
         env.branch,
@@ -114,11 +152,14 @@ def _env_key(env: Environment, multibranch: bool) -> tuple[Any, ...]:
         env.manual,
         ",".join(env.approvers),
         env.approval_timeout_minutes,
+        confirm,
+        wait,
+        settle,
     )
 
 
-def _deploy_env(env: Environment, multibranch: bool) -> dict[str, Any]:
-    return dict(zip(_ENV_KEYS, _env_key(env, multibranch), strict=True))
+def _deploy_env(env: Environment, multibranch: bool, service: Service) -> dict[str, Any]:
+    return dict(zip(_ENV_KEYS, _env_key(env, multibranch, service), strict=True))
 
 
 _SERVICE_TEMPLATE = "Jenkinsfile.j2"
@@ -131,13 +172,16 @@ _ENV_KEYS = (
     "manual",
     "submitter",
     "approval_timeout_minutes",
+    "release_confirm",
+    "release_wait_minutes",
+    "release_settle_minutes",
 )
 
 
 def warm_templates() -> None:
     """Compile the templates now (before forking workers, so each does not compile them)."""
     env = _environment()
-    for name in (_SERVICE_TEMPLATE, "image.sh.j2", "deploy.sh.j2"):
+    for name in (_SERVICE_TEMPLATE, "image.sh.j2", "deploy.sh.j2", "release.sh.j2"):
         env.get_template(name)
     _macros()
 
@@ -197,13 +241,25 @@ def _deliver_block(
             "image_script": image_script,
             "deploy_script": deploy_script,
             "deploy_credentials": deploy_credentials,
+            **_release_scripts(),
         },
     )
 
 
-@cache
-def _tail_block() -> str:
-    return _render_block("tail", {})
+@lru_cache(maxsize=256, typed=True)
+def _tail_block(
+    gated: bool, agent_label: str, deploy_credentials: str | None, envs: tuple[tuple[Any, ...], ...]
+) -> str:
+    return _render_block(
+        "tail",
+        {
+            "release_gated": gated,
+            "agent_label": agent_label,
+            "deploy_credentials": deploy_credentials,
+            "environments": [dict(zip(_ENV_KEYS, env, strict=True)) for env in envs],
+            **_release_scripts(),
+        },
+    )
 
 
 def _service_context(p: Plan, job: JobPlan, service: Service) -> dict[str, Any]:
@@ -228,6 +284,8 @@ def _service_context(p: Plan, job: JobPlan, service: Service) -> dict[str, Any]:
         deploy_script = _deploy_script(trigger.credentials is not None)
     return {
         **_options(defaults),
+        **_release_scripts(),
+        "release_gated": _release_gated(job.environments, service),
         "container": defaults.container,
         "registry_credentials": defaults.registry_credentials,
         "image_repo": f"{defaults.registry}/{image.name}",
@@ -237,7 +295,7 @@ def _service_context(p: Plan, job: JobPlan, service: Service) -> dict[str, Any]:
         "build": service.build,
         "test_command": service.test.command if service.test is not None else None,
         "test_junit": service.test.junit if service.test is not None else None,
-        "environments": [_deploy_env(env, multibranch) for env in job.environments],
+        "environments": [_deploy_env(env, multibranch, service) for env in job.environments],
         "image_script": _image_script(image),
         "deploy_script": deploy_script,
         "deploy_credentials": trigger.credentials if trigger is not None else None,
@@ -245,23 +303,32 @@ def _service_context(p: Plan, job: JobPlan, service: Service) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=64, typed=True)
-def _head_block(agent_label: str, timeout_minutes: int, builds_to_keep: int) -> str:
+def _head_block(agent_label: str, timeout_minutes: int, builds_to_keep: int, gated: bool) -> str:
     return _render_block(
         "head",
         {
             "agent_label": agent_label,
             "timeout_minutes": timeout_minutes,
             "builds_to_keep": builds_to_keep,
+            "release_gated": gated,
         },
     )
 
 
 @lru_cache(maxsize=64, typed=True)
-def _environment_block(image_repo: str, host: str | None, deploy_webhook: str | None) -> str:
+def _environment_block(
+    image_repo: str, host: str | None, deploy_webhook: str | None, gated: bool, agent_label: str
+) -> str:
     """The service's ``environment { }`` (shared by the jobs of one service, made in a row)."""
     return _render_block(
         "environment",
-        {"image_repo": image_repo, "registry_host": host, "deploy_webhook": deploy_webhook},
+        {
+            "image_repo": image_repo,
+            "registry_host": host,
+            "deploy_webhook": deploy_webhook,
+            "release_gated": gated,
+            "agent_label": agent_label,
+        },
     )
 
 
@@ -279,12 +346,15 @@ def _service_text(p: Plan, job: JobPlan, service: Service) -> str:
         raise RenderError("a pipeline job deploys exactly one environment")
     trigger = service.trigger
     test = service.test
+    gated = _release_gated(environments, service)
     parts = [
-        _head_block(defaults.agent, defaults.timeout_minutes, defaults.builds_to_keep),
+        _head_block(defaults.agent, defaults.timeout_minutes, defaults.builds_to_keep, gated),
         _environment_block(
             f"{defaults.registry}/{service.image.name}",
             registry_host(defaults.registry),
             trigger.webhook if trigger is not None else None,
+            gated,
+            defaults.agent,
         ),
     ]
     if not multibranch:
@@ -309,17 +379,18 @@ def _service_text(p: Plan, job: JobPlan, service: Service) -> str:
     if trigger is not None:
         deploy_credentials = trigger.credentials
         deploy_script = _deploy_script(deploy_credentials is not None)
-    for env in environments:
+    keys = [_env_key(env, multibranch, service) for env in environments]
+    for key in keys:
         parts.append(
             _deliver_block(
-                _env_key(env, multibranch),
+                key,
                 defaults.registry_credentials,
                 image_script,
                 deploy_script,
                 deploy_credentials,
             )
         )
-    parts.append(_tail_block())
+    parts.append(_tail_block(gated, defaults.agent, deploy_credentials, tuple(keys)))
     return "".join(parts)
 
 

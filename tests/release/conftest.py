@@ -44,6 +44,7 @@ def _cleanup(world: World) -> None:
     for container in world.our_containers():
         with contextlib.suppress(docker.errors.NotFound):
             container.remove(force=True, v=True)
+    remove_images(world.docker, world.tags)
     shutil.rmtree(world.root, ignore_errors=True)
 
 

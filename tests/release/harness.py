@@ -157,6 +157,13 @@ class World:
     network: str = "host"
     haproxy: HAProxy | None = None
     spec_path: Path = field(default_factory=Path)
+    tags: list[str] = field(default_factory=list)  # extra image tags, removed at the end
+
+    def tag(self, image: str, repository: str, tag: str) -> str:
+        """Give ``image`` one more tag (removed with the world)."""
+        self.docker.images.get(image).tag(repository, tag)
+        self.tags.append(f"{repository}:{tag}")
+        return f"{repository}:{tag}"
 
     def write_spec(self, **overrides: Any) -> Spec:
         values = {
@@ -192,7 +199,9 @@ class World:
         self.haproxy.start()
         return self.haproxy
 
-    def cli(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """``jenkinsgen release ARGS`` as a process (its own stdout/stderr)."""
         return subprocess.run(
             [*JENKINSGEN, "release", *args],
@@ -227,7 +236,9 @@ class World:
         )
 
 
-def build_version_images(client: Any, base_image: str, repo: str, versions: dict[str, str]) -> dict[str, str]:
+def build_version_images(
+    client: Any, base_image: str, repo: str, versions: dict[str, str]
+) -> dict[str, str]:
     """``repo:VERSION`` images FROM the app base, with APP_VERSION (and APP_HEALTH) set."""
     out = {}
     for version, health in versions.items():
@@ -262,8 +273,9 @@ class Window:
 class Load:
     """The load generator process (tests/release/loadgen.py) against the HAProxy frontend."""
 
-    def __init__(self, world: World, out: Path, slow: float = 3.0, workers: int = 3,
-                 host: str = "orders") -> None:
+    def __init__(
+        self, world: World, out: Path, slow: float = 3.0, workers: int = 3, host: str = "orders"
+    ) -> None:
         self.out = out
         self.process = subprocess.Popen(
             [

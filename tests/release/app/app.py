@@ -18,7 +18,9 @@ HEALTH = os.environ.get("APP_HEALTH", "ok")
 def respond(conn, status, body):
     reason = {200: "OK", 404: "Not Found", 500: "Internal Server Error"}[status]
     data = body.encode()
-    head = f"HTTP/1.1 {status} {reason}\r\nContent-Type: text/plain\r\nContent-Length: {len(data)}\r\n"
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nContent-Type: text/plain\r\nContent-Length: {len(data)}\r\n"
+    )
     conn.sendall(head.encode() + b"\r\n" + data)
 
 
