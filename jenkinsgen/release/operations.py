@@ -102,7 +102,12 @@ def deploy(site: Site, service: str, image: str, release_id: str | None = None) 
             _rollback(site, state, record, "interrupted; rolling back before deploying again")
         live = state.live
         occupant = state.slots[live] if live is not None else None
-        if live is not None and occupant is not None and occupant.image == image:
+        if (
+            live is not None
+            and occupant is not None
+            and occupant.image == image
+            and _running(site, occupant.container)
+        ):
             current = site.store.load_record(occupant.release)
             if current is not None and current.image == image:
                 return current
@@ -114,6 +119,11 @@ def deploy(site: Site, service: str, image: str, release_id: str | None = None) 
         if record.status == "awaiting-confirm" and site.release.confirm == "auto":
             return _confirm(site, state, record)
         return record
+
+
+def _running(site: Site, container: str) -> bool:
+    current = container_state(site.docker, container)
+    return current is not None and current[0] == "running"
 
 
 def _release(

@@ -16,7 +16,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -327,11 +326,14 @@ class Load:
         return Window(len(rows), len(failed), versions, failed[:5])
 
 
-@contextlib.contextmanager
-def timed() -> Iterator[Callable[[], tuple[float, float]]]:
-    """Times a block with the clock the load generator uses."""
-    times: list[float] = [time.monotonic()]
-    try:
-        yield lambda: (times[0], times[-1])
-    finally:
-        times.append(time.monotonic())
+def kind(script: str) -> str:
+    """Which of the pipeline's shell scripts ``script`` is (trigger, wait, settle)."""
+    if "DEPLOY_WEBHOOK" in script:
+        return "trigger"
+    if "wanted='awaiting-confirm confirmed'" in script:
+        return "wait-switch"
+    if "wanted=confirmed\n" in script:
+        return "wait-confirmed"
+    if "JENKINSGEN_RELEASE_ACTION" in script:
+        return "settle"
+    return "other"

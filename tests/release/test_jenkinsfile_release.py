@@ -20,6 +20,7 @@ import pytest
 from jenkinsgen.plan import plan
 from jenkinsgen.render.jenkinsfile import render_jenkinsfile
 from jenkinsgen.spec import Spec, load_spec_text
+from tests.release.harness import kind
 from tests.render.groovy_ast import DEFAULT_JAVA_HOME, GroovyParser, find_groovy
 
 SIM = Path(__file__).with_name("pipeline_sim.groovy")
@@ -83,18 +84,6 @@ def jenkinsfile(s: Spec, env: str | None = None) -> str:
         if job.service is not None and (env is None or job.environments[0].name == env):
             return render_jenkinsfile(p, job)
     raise LookupError(env)
-
-
-def kind(script: str) -> str:
-    if "DEPLOY_WEBHOOK" in script:
-        return "trigger"
-    if "wanted='awaiting-confirm confirmed'" in script:
-        return "wait-switch"
-    if "wanted=confirmed\n" in script:
-        return "wait-confirmed"
-    if "JENKINSGEN_RELEASE_ACTION" in script:
-        return "settle"
-    return "other"
 
 
 def simulate(

@@ -27,7 +27,7 @@ import pytest
 
 from jenkinsgen.plan import plan
 from jenkinsgen.render.jenkinsfile import render_jenkinsfile
-from tests.release.harness import JENKINSGEN, ROOT, World
+from tests.release.harness import JENKINSGEN, ROOT, World, kind
 from tests.render.groovy_ast import GroovyParser
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -362,3 +362,86 @@ def test_receiver_refuses_bad_options(world: World, tmp_path: Path) -> None:
         timeout=60,
     )
     assert proc.returncode == 1 and "use HOST:PORT" in proc.stderr
+
+
+def _scripts(world: World, groovy: GroovyParser) -> dict[str, str]:
+    """The prod job's trigger, wait and settle scripts, as Jenkins hands them to sh."""
+    p = plan(world.spec)
+    [job] = [
+        j
+        for j in p.jobs
+        if j.service is not None
+        and j.service.name == "orders"
+        and [e.name for e in j.environments] == ["prod"]
+    ]
+    summary = groovy.parse(render_jenkinsfile(p, job))
+    assert summary.ok, summary.errors
+    return {kind(s): s for s in summary.shell_commands() if kind(s) != "other"}
+
+
+def test_the_pipelines_scripts_drive_releases_through_the_receiver(
+    world: World, serve: Served, groovy: GroovyParser, tmp_path: Path
+) -> None:
+    scripts = _scripts(world, groovy)
+    assert set(scripts) == {"trigger", "wait-switch", "settle"}
+    work = tmp_path / "checkout"
+    work.mkdir()
+    git = ["git", "-C", str(work), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "IMAGE_REPO": world.repo,
+        "DEPLOY_ENV": "prod",
+        "DEPLOY_WEBHOOK": f"{serve.url}/hooks/orders",
+        "DEPLOY_TOKEN": serve.token,
+    }
+
+    def run(name: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            ["/bin/sh", "-e", "-c", scripts[name]],
+            cwd=work,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert serve.token not in proc.stdout + proc.stderr
+        return proc
+
+    def commit(version: str) -> None:
+        subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", version], check=True)
+        head = subprocess.run(
+            [*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True
+        ).stdout.strip()
+        world.tag(world.images[version], world.repo, head)
+
+    def released(version: str) -> str:
+        commit(version)
+        trigger = run("trigger")
+        assert trigger.returncode == 0, trigger.stderr
+        wait = run("wait-switch")
+        assert wait.returncode == 0, wait.stdout + wait.stderr
+        return (work / ".jenkinsgen-release.status").read_text().strip()
+
+    assert released("v1") == "confirmed"  # the first release: nothing to confirm
+    assert world.versions() == {"v1"}
+    assert released("v2") == "awaiting-confirm"
+    assert world.versions() == {"v2"}
+    url = (work / ".jenkinsgen-release.url").read_text().strip()
+    settle = run("settle", JENKINSGEN_RELEASE_URL=url, JENKINSGEN_RELEASE_ACTION="confirm")
+    assert settle.returncode == 0, settle.stderr
+    assert "confirmed" in settle.stdout
+    assert world.versions() == {"v2"} and len(world.our_containers()) == 1
+
+    assert released("v3") == "awaiting-confirm"
+    url = (work / ".jenkinsgen-release.url").read_text().strip()
+    settle = run("settle", JENKINSGEN_RELEASE_URL=url, JENKINSGEN_RELEASE_ACTION="rollback")
+    assert settle.returncode == 0, settle.stderr
+    assert world.versions() == {"v2"} and len(world.our_containers()) == 1
+
+    commit("v5")  # exits at once: the release fails, the wait fails the stage
+    assert run("trigger").returncode == 0
+    wait = run("wait-switch")
+    assert wait.returncode == 1 and "the release ended failed" in wait.stderr
+    assert world.versions() == {"v2"}

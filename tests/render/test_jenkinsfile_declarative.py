@@ -16,7 +16,7 @@ import pytest
 from jenkinsgen.render.jenkinsfile import render_jenkinsfile
 from jenkinsgen.spec import model
 from tests.render.groovy_ast import Call, GroovyParser
-from tests.render.jenkinsfile_specs import jobs, service, spec
+from tests.render.jenkinsfile_specs import jobs, release_spec, service, spec
 
 #: Where each name may appear: the name of the block it must sit directly in.
 PARENTS: dict[str, set[str | None]] = {
@@ -29,7 +29,7 @@ PARENTS: dict[str, set[str | None]] = {
     "stage": {"stages"},
     "steps": {"stage"},
     "when": {"stage"},
-    "input": {"stage"},
+    "input": {"stage", "timeout"},
     "always": {"post"},
     "label": {"agent", "docker"},
     "docker": {"agent"},
@@ -38,7 +38,7 @@ PARENTS: dict[str, set[str | None]] = {
     "timestamps": {"options"},
     "buildDiscarder": {"options"},
     "disableConcurrentBuilds": {"options"},
-    "timeout": {"options"},
+    "timeout": {"options", "script"},
     "logRotator": {"buildDiscarder"},
     "branch": {"when"},
     "message": {"input"},
@@ -50,6 +50,15 @@ PARENTS: dict[str, set[str | None]] = {
     "withCredentials": {"steps"},
     "usernamePassword": {"withCredentials"},
     "string": {"withCredentials"},
+    # The Release stages (environments with a release block).
+    "script": {"steps"},
+    "readFile": {"script"},
+    "trim": {"script"},
+    "expression": {"when"},
+    "beforeAgent": {"when"},
+    "choice": {"input"},
+    "echo": {"script"},
+    "error": {"script"},
 }
 #: Sections that may appear at most once in one block.
 ONCE = {"agent", "options", "environment", "stages", "post", "steps", "when", "input", "always"}
@@ -87,7 +96,7 @@ def check_block(node: Node, stage_names: list[str]) -> None:
         )
     if node.call.name == "stages":
         assert counts["stage"] >= 1 and set(counts) == {"stage"}
-    if node.call.name == "input":
+    if node.call.name == "input" and node.call.parent == "stage":  # the directive
         assert counts["message"] == 1
     for child in node.children:
         assert child.call.name in PARENTS, f"unexpected call {child.call.name}"
@@ -110,6 +119,8 @@ SPECS = {
         ),
         layout="multibranch",
     ),
+    "release": release_spec(),
+    "multibranch-release": release_spec(layout="multibranch"),
 }
 
 
