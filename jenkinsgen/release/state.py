@@ -225,8 +225,8 @@ class StateStore:
     ) -> ServiceState:
         """The state of ``service``, created with two free ports of ``first..last`` if new.
 
-        A port stays with its service for good; ports of services that are not in ``keep``
-        (left the spec) and have no container are given to new services. ``taken`` are
+        A port stays with its service for good; services that are not in ``keep`` (left the
+        spec) and have no container lose their state here, and their ports go to new ones. ``taken`` are
         ports known to be in use otherwise (containers whose state was lost).
         """
         with self._lock("env.ports", wait=True):
@@ -240,6 +240,8 @@ class StateStore:
                     continue
                 if other in keep or any(st.slots.values()) or st.pending is not None:
                     used.update(st.ports.values())
+                else:  # left the spec, runs nothing: its ports are free, its state is gone
+                    self.service_path(other).unlink(missing_ok=True)
             free = [p for p in range(first, last + 1) if p not in used]
             if len(free) < 2:
                 raise ReleaseError(
