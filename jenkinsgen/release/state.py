@@ -226,8 +226,8 @@ class StateStore:
         """The state of ``service``, created with two free ports of ``first..last`` if new.
 
         A port stays with its service for good; services that are not in ``keep`` (left the
-        spec) and have no container lose their state here, and their ports go to new ones. ``taken`` are
-        ports known to be in use otherwise (containers whose state was lost).
+        spec) and have no container lose their state here, and their ports go to new ones.
+        ``taken`` are ports known to be in use otherwise (containers whose state was lost).
         """
         with self._lock("env.ports", wait=True):
             state = self.load(service)
