@@ -33,7 +33,8 @@ from urllib.parse import urlsplit
 from jenkinsgen.errors import JenkinsgenError, ReleaseError
 from jenkinsgen.release.operations import confirm, deploy, rollback
 from jenkinsgen.release.site import Site
-from jenkinsgen.release.state import RELEASE_ID, ReleaseRecord, new_release_id
+from jenkinsgen.release.slots import container_state
+from jenkinsgen.release.state import RELEASE_ID, TERMINAL, ReleaseRecord, new_release_id
 from jenkinsgen.spec.model import Service
 from jenkinsgen.spec.v1 import IMAGE_WITH_TAG
 
@@ -90,7 +91,15 @@ class Receiver:
     # -- entry point -------------------------------------------------------------------
 
     def handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Response:
-        """The answer to one request."""
+        """The answer to one request (503 with the reason when the state, Docker or HAProxy
+        cannot be read)."""
+        try:
+            return self._handle(method, path, headers, body)
+        except JenkinsgenError as exc:
+            log.error("%s %s: %s", method, urlsplit(path).path, exc)
+            return _error(503, str(exc))
+
+    def _handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Response:
         path = urlsplit(path).path
         if path == "/healthz":
             return Response(200, {"ok": True, "environments": sorted(self.sites)})
@@ -173,21 +182,24 @@ class Receiver:
             return None
         if state.pending is not None:
             record = site.store.load_record(state.pending)
-            if record is not None:
+            if record is not None and record.status not in TERMINAL:
                 status = site.store.effective_status(record)
-                if record.image == image and status == "awaiting-confirm":
-                    return self._answer(200, site, record.id)
-                if not (record.image == image and status == "interrupted"):
+                if record.image != image:
                     return _error(
                         409,
                         f"{service} in {site.environment}: release {record.id} of "
                         f"{record.image} is {status}; confirm or roll it back first",
                     )
-        elif state.live is not None:
+                if status != "interrupted":  # running elsewhere, or awaiting confirm
+                    return self._answer(200, site, record.id)
+                return None  # deploying it again recovers it
+        if state.live is not None:
             occupant = state.slots.get(state.live)
             if occupant is not None and occupant.image == image:
                 record = site.store.load_record(occupant.release)
-                if record is not None and record.image == image:
+                current = container_state(site.docker, occupant.container)
+                running = current is not None and current[0] == "running"
+                if record is not None and record.image == image and running:
                     return self._answer(200, site, record.id)
         if site.store.busy(service):
             return _error(409, f"{service} in {site.environment}: another release is running")

@@ -105,10 +105,10 @@ def bring_up(site: Site, state: ServiceState, run: Run, slot: str, step: str) ->
         current = container_state(site.docker, occupant.container)
         if current is None or current[0] in ("exited", "dead", "restarting") or current[2]:
             what = "is gone"
-            if current is not None:
+            if current is not None and current[2]:
+                what = f"keeps exiting (restarted {current[2]} time(s))"
+            elif current is not None:
                 what = f"exited with code {current[1]}"
-                if current[2]:
-                    what += f" (restarted {current[2]} time(s))"
             tail = "; ".join(logs_tail(site.docker, occupant.container, 5)) or "no output"
             raise NotHealthy(f"{occupant.image}: container {occupant.container} {what} ({tail})")
         ok, last = _probe(url, run.hosts[0])

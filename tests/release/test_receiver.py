@@ -286,7 +286,7 @@ def test_receiver_runs_releases_for_the_pipelines_trigger(
     code, body, _ = serve.request("POST", "/hooks/orders", {**trigger, "image": images["v5"]})
     assert code == 202
     failed = serve.wait(body["id"], "failed")
-    assert "exited with code 3" in failed["message"]
+    assert "exit" in failed["message"] and "APP_HEALTH=exit" in failed["message"]
     assert world.versions() == {"v1"}
     assert len(world.our_containers()) == 1
 
