@@ -297,7 +297,9 @@ class Load:
         )
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
-        assert line.strip() == "ready", line
+        if line.strip() != "ready":
+            self.kill()
+            raise AssertionError(f"the load generator did not start: {line!r}")
         self.rows: list[Any] = []
 
     def stop(self) -> list[Any]:
