@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -14,7 +15,9 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str, mode: int | No
 
     ``mode`` sets the file's permissions before it gets its name (so a secret is never readable
     by others, even for a moment); by default the temp file's 0600 is widened to 0644 minus the
-    umask, as a plain ``open`` would create it. Raises OSError; nothing is left behind on failure.
+    umask, as a plain ``open`` would create it. The file is flushed to disk before the rename and
+    the directory after it, so the new content survives a machine crash, not only a process
+    crash (release state relies on it). Raises OSError; nothing is left behind on failure.
     """
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
@@ -32,5 +35,11 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str, mode: int | No
         os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
         raise
+    dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

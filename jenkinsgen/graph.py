@@ -83,18 +83,18 @@ def _git_workflow(spec: Spec) -> list[str]:
 
 
 def _release_target(env: Environment) -> tuple[str, str] | None:
-    """(node id, label) of where deploys to ``env`` land, when the environment says."""
-    release = getattr(env, "release", None)
+    """(node id, label) of where deploys to ``env`` land: its blue-green release behind
+    HAProxy, when the environment has a release block."""
+    release = env.release
     if release is None:
         return None
-    proxy = getattr(release, "proxy", None)
-    listen = getattr(proxy, "listen", None) if proxy is not None else None
-    confirm = getattr(release, "confirm", None)
-    label = f"release {env.name}: blue-green"
-    if listen:
-        label += f"\nHAProxy {listen}"
-    if confirm:
-        label += f"\nconfirm: {confirm}"
+    label = "\n".join(
+        (
+            f"release {env.name}: blue-green",
+            f"HAProxy {release.proxy.listen}",
+            f"confirm: {env.confirm}",
+        )
+    )
     return f"release:{env.name}", label
 
 

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "image_cmds",
     "agents_cmds",
     "graph_cmd",
+    "release_cmds",
 )
 
 #: Which module defines each top-level command, so running one imports only its module (the
@@ -39,6 +40,7 @@ COMMAND_HOMES = {
     "image": "image_cmds",
     "agents": "agents_cmds",
     "graph": "graph_cmd",
+    "release": "release_cmds",
 }
 
 

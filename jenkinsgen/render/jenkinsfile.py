@@ -16,13 +16,22 @@ parameter names, which the push trigger sets to the pushed branch
 (:mod:`jenkinsgen.render.branch_glob`); the checkout passes ``params.BRANCH`` to the ``git``
 step as a value, so the name never becomes script text.
 
-A service pipeline holds no agent while it waits: ``agent none`` at the top, one agent for the
-stage group "Build and publish" (Checkout, Build, Test, every environment's Image, and the
-Deploy trigger of automatic environments) under ``defaults.timeout_minutes``; a manual
-environment's approval (``input`` inside a ``timeout`` of ``approval_timeout_minutes``) runs on
-no executor, then its Deploy trigger takes an agent again. The commit checked out is recorded
-in ``JENKINSGEN_COMMIT``, which tags the image and names it to the deploy webhook, so an
-approval deploys the image built from the commit that was tested.
+A service pipeline holds no agent while it waits and has no pipeline-wide timeout: ``agent
+none`` at the top, one agent for the stage group "Build and publish" (Checkout, Build, Test,
+every environment's Image, and the Deploy trigger of automatic environments) under
+``defaults.timeout_minutes``; a manual environment's approval (``input`` inside a ``timeout``
+of ``approval_timeout_minutes``) runs on no executor, then its Deploy trigger takes an agent
+again. The commit checked out is recorded in ``JENKINSGEN_COMMIT``, which tags the image and
+names it to the deploy webhook, so an approval deploys the image built from the commit that
+was tested.
+
+An environment with a release block (and a service whose trigger has a token) adds top-level
+stages after its Deploy trigger, each under its own timeout: "Release" waits on an agent until
+the receiver reports the switch (``confirm: manual``) or the confirmation (``auto``); with
+``confirm: manual``, "Confirm release" asks the approvers on no executor (Confirm or Roll back;
+no answer in time rolls back) and "Settle release" tells the receiver on an agent; a rollback
+fails the build. The release URL travels in ``JENKINSGEN_RELEASE_URL``, so no stage after
+the trigger needs its workspace.
 
 Values reach Groovy only through the filters of :mod:`jenkinsgen.render.groovy`; the Jinja
 environment is strict (an undefined name is an error) and does no HTML escaping.
@@ -47,7 +56,7 @@ from jenkinsgen.errors import RenderError
 from jenkinsgen.plan import JobPlan, Plan
 from jenkinsgen.render.branch_glob import NAME_CHARS_HINT, branch_regex
 from jenkinsgen.render.groovy import FILTERS
-from jenkinsgen.spec.model import Defaults, Environment, Image, Seed, Service
+from jenkinsgen.spec.model import Defaults, Environment, Image, Run, Seed, Service
 
 __all__ = ["render_jenkinsfile", "template_dir", "warm_templates"]
 
@@ -106,9 +115,40 @@ def _image_script(image: Image) -> str:
 
 
 @cache
-def _deploy_script(with_token: bool) -> str:
-    """The Deploy trigger stage's shell script; it holds no spec value."""
-    return _render("deploy.sh.j2", {"with_token": with_token})
+def _deploy_script(with_token: bool, release: bool = False) -> str:
+    """The Deploy trigger stage's shell script; it holds no spec value. With ``release`` it
+    also keeps the receiver's release URL (``.jenkinsgen-release.url``)."""
+    return _render("deploy.sh.j2", {"with_token": with_token, "release": release})
+
+
+@cache
+def _release_scripts() -> dict[str, Any]:
+    """The Release stages' shell scripts (no spec value in them)."""
+    return {
+        "release_deploy_script": _deploy_script(True, release=True),
+        "release_wait_scripts": {
+            "manual": _render(
+                "release.sh.j2", {"action": "wait", "wanted": "awaiting-confirm confirmed"}
+            ),
+            "auto": _render("release.sh.j2", {"action": "wait", "wanted": "confirmed"}),
+        },
+        "release_settle_script": _render("release.sh.j2", {"action": "settle"}),
+    }
+
+
+def _release_confirm(env: Environment, service: Service) -> str | None:
+    """``manual``/``auto`` when the environment releases the service through the receiver
+    (a release block and a trigger with a token), else None."""
+    trigger = service.trigger
+    if trigger is None or trigger.credentials is None:
+        return None
+    return env.confirm
+
+
+def _minutes(seconds: int) -> int:
+    """Whole minutes covering ``seconds``, plus 10 minutes for the receiver's own steps
+    (pulling the image, starting the container, HAProxy's checks)."""
+    return -(-seconds // 60) + 10
 
 
 def _options(defaults: Defaults) -> dict[str, Any]:
@@ -119,11 +159,22 @@ def _options(defaults: Defaults) -> dict[str, Any]:
     }
 
 
-def _env_key(env: Environment, multibranch: bool) -> tuple[Any, ...]:
-    """What the Deliver stage of ``env`` is rendered from, in the order of ``_ENV_KEYS``."""
+def _env_key(env: Environment, multibranch: bool, service: Service) -> tuple[Any, ...]:
+    """What the stages of ``env`` are rendered from, in the order of ``_ENV_KEYS``.
+
+    The Release stage waits for the new version's health (``run.health_timeout``), and with
+    ``confirm: auto`` also for the old one's drain (``drain_timeout``); Settle release waits
+    for both (a confirm drains the old slot, a rollback the new one)."""
     comparator = None
     if multibranch:
         comparator = "GLOB" if env.is_glob else "EQUALS"
+    confirm = _release_confirm(env, service)
+    wait = settle = 0
+    if confirm is not None and env.release is not None:
+        health = (service.run or Run()).health_timeout
+        drain = env.release.drain_timeout
+        wait = _minutes(health + (drain if confirm == "auto" else 0))
+        settle = _minutes(health + drain)
     return (
         env.name,
         env.branch,
@@ -131,11 +182,14 @@ def _env_key(env: Environment, multibranch: bool) -> tuple[Any, ...]:
         env.manual,
         ",".join(env.approvers),
         env.approval_timeout_minutes,
+        confirm,
+        wait,
+        settle,
     )
 
 
-def _deploy_env(env: Environment, multibranch: bool) -> dict[str, Any]:
-    return dict(zip(_ENV_KEYS, _env_key(env, multibranch), strict=True))
+def _deploy_env(env: Environment, multibranch: bool, service: Service) -> dict[str, Any]:
+    return dict(zip(_ENV_KEYS, _env_key(env, multibranch, service), strict=True))
 
 
 _SERVICE_TEMPLATE = "Jenkinsfile.j2"
@@ -149,13 +203,16 @@ _ENV_KEYS = (
     "manual",
     "submitter",
     "approval_timeout_minutes",
+    "release_confirm",
+    "release_wait_minutes",
+    "release_settle_minutes",
 )
 
 
 def warm_templates() -> None:
     """Compile the templates now (before forking workers, so each does not compile them)."""
     env = _environment()
-    for name in (_SERVICE_TEMPLATE, "image.sh.j2", "deploy.sh.j2", _SCAN_TEMPLATE):
+    for name in (_SERVICE_TEMPLATE, "image.sh.j2", "deploy.sh.j2", "release.sh.j2", _SCAN_TEMPLATE):
         env.get_template(name)
     _macros()
 
@@ -215,6 +272,7 @@ def _deliver_block(
             "image_script": image_script,
             "deploy_script": deploy_script,
             "deploy_credentials": deploy_credentials,
+            **_release_scripts(),
         },
     )
 
@@ -227,8 +285,9 @@ def _gate_block(
     deploy_script: str | None,
     deploy_credentials: str | None,
 ) -> str:
-    """A manual environment's Approve and Deploy trigger stages, after "Build and publish"
-    (empty for an automatic environment, or without a deploy trigger)."""
+    """The stages of ``env`` after "Build and publish": a manual environment's Approve and
+    Deploy trigger, and the Release stages of an environment with a release block (empty for
+    an automatic environment without one, or without a deploy trigger)."""
     return _render_block(
         "gate",
         {
@@ -237,6 +296,7 @@ def _gate_block(
             "timeout_minutes": timeout_minutes,
             "deploy_script": deploy_script,
             "deploy_credentials": deploy_credentials,
+            **_release_scripts(),
         },
     )
 
@@ -326,6 +386,7 @@ def _service_context(p: Plan, job: JobPlan, service: Service) -> dict[str, Any]:
         deploy_script = _deploy_script(trigger.credentials is not None)
     return {
         **_options(defaults),
+        **_release_scripts(),
         "container": defaults.container,
         "registry_credentials": defaults.registry_credentials,
         "image_repo": f"{defaults.registry}/{image.name}",
@@ -336,7 +397,7 @@ def _service_context(p: Plan, job: JobPlan, service: Service) -> dict[str, Any]:
         "build": service.build,
         "test_command": service.test.command if service.test is not None else None,
         "test_junit": service.test.junit if service.test is not None else None,
-        "environments": [_deploy_env(env, multibranch) for env in job.environments],
+        "environments": [_deploy_env(env, multibranch, service) for env in job.environments],
         "image_script": _image_script(image),
         "deploy_script": deploy_script,
         "deploy_credentials": trigger.credentials if trigger is not None else None,
@@ -399,7 +460,7 @@ def _service_text(p: Plan, job: JobPlan, service: Service) -> str:
     if trigger is not None:
         deploy_credentials = trigger.credentials
         deploy_script = _deploy_script(deploy_credentials is not None)
-    keys = [_env_key(env, multibranch) for env in job.environments]
+    keys = [_env_key(env, multibranch, service) for env in job.environments]
     for key in keys:
         parts.append(
             _deliver_block(

@@ -18,6 +18,11 @@ import yaml
 from jenkinsgen.errors import SpecError, SpecProblem
 from jenkinsgen.spec.fields import INVALID, Collector
 from jenkinsgen.spec.model import Spec
+from jenkinsgen.spec.nodes import get as _get
+from jenkinsgen.spec.nodes import items as _items
+from jenkinsgen.spec.nodes import scalar as _scalar
+from jenkinsgen.spec.release import SEMANTIC_CHECKS as _RELEASE_CHECKS
+from jenkinsgen.spec.release import release_checks
 from jenkinsgen.spec.v1 import SPEC
 
 #: Message prefixes of the checks that span items and so cannot be said in JSON Schema.
@@ -28,6 +33,7 @@ SEMANTIC_CHECKS = (
     "duplicate image name",
     "unknown environment",
     "glob branch",
+    *_RELEASE_CHECKS,
 )
 
 MAX_BYTES = 4 * 1024 * 1024
@@ -109,30 +115,12 @@ def _load_spec_text(data: bytes | str, name: str) -> Spec:
         raise SpecError([SpecProblem(name, 1, 1, "", "spec is empty")])
     collector = Collector(name)
     _semantic_checks(root, collector)
+    release_checks(root, collector)
     spec = SPEC.check(root, "", collector, 0)
     if collector.problems or spec is INVALID:
         raise SpecError(collector.problems)
     assert isinstance(spec, Spec)
     return dataclasses.replace(spec, source=name)
-
-
-def _get(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    if not isinstance(node, yaml.MappingNode):
-        return None
-    for k, v in node.value:
-        if isinstance(k, yaml.ScalarNode) and k.value == key:
-            return v if isinstance(v, yaml.Node) else None
-    return None
-
-
-def _items(node: yaml.Node | None) -> list[yaml.Node]:
-    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
-
-
-def _scalar(node: yaml.Node | None) -> str | None:
-    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str":
-        return str(node.value)
-    return None
 
 
 def _unique(

@@ -9,6 +9,13 @@ from urllib.parse import urlsplit
 from jenkinsgen.spec import model
 from jenkinsgen.spec.agents import AGENTS
 from jenkinsgen.spec.fields import Field, Int, List, Obj, ObjRule, OneOf, Str, StrMap
+from jenkinsgen.spec.release import (
+    RELEASE,
+    RUN,
+    confirm_needs_approvers,
+    resolve_release,
+    resolve_run,
+)
 
 #: Safe Jenkins item name: letters, digits, '.', '_', '-'; no '..', not '.' alone.
 NAME = r"(?!\.\.?$)(?!.*\.\.)[A-Za-z0-9._-]+"
@@ -172,8 +179,11 @@ ENVIRONMENT = Obj(
             ),
             default=60,
         ),
+        "release": Field(RELEASE),
     },
-    build=lambda v: model.Environment(**{**v, "approvers": tuple(v["approvers"])}),
+    build=lambda v: model.Environment(
+        **{**v, "approvers": tuple(v["approvers"]), "release": resolve_release(v)}
+    ),
     rules=[
         ObjRule(
             _manual_needs_approvers,
@@ -181,7 +191,8 @@ ENVIRONMENT = Obj(
                 "if": {"properties": {"deploy": {"const": "manual"}}, "required": ["deploy"]},
                 "then": {"required": ["approvers"], "properties": {"approvers": {"minItems": 1}}},
             },
-        )
+        ),
+        confirm_needs_approvers,
     ],
 )
 
@@ -232,7 +243,8 @@ def _build_service(v: dict[str, Any]) -> model.Service:
         test = model.TestStep(command=test)
     image = v["image"] or model.Image(name=v["name"].lower())
     envs = tuple(v["environments"]) if v["environments"] is not None else None
-    return model.Service(**{**v, "test": test, "image": image, "environments": envs})
+    run = resolve_run(v["run"], v["name"])
+    return model.Service(**{**v, "test": test, "image": image, "environments": envs, "run": run})
 
 
 SERVICE = Obj(
@@ -253,6 +265,7 @@ SERVICE = Obj(
                 description="Environments this service takes part in (default: all)",
             ),
         ),
+        "run": Field(RUN),
     },
     build=_build_service,
 )

@@ -93,9 +93,50 @@ def test_every_service_stage_environment_and_gate_is_drawn(spec_path: Path, tmp_
             else:
                 assert gate not in labels and (image, deploy) in edges
             targets = {head for tail, head in edges if tail == deploy}
-            assert targets == {f"webhook:{service.trigger.webhook}"}
+            if env.release is None:
+                assert targets == {f"webhook:{service.trigger.webhook}"}
+                continue
+            release = f"release:{env.name}"
+            assert targets == {release}, "a deploy to a release environment lands in its release"
+            assert labels[release].split("\n") == [
+                f"release {env.name}: blue-green",
+                f"HAProxy {env.release.proxy.listen}",
+                f"confirm: {env.confirm}",
+            ]
     if spec.seed is not None:
         assert (f"seed-repo:{spec.seed.repo}", f"seed:{spec.seed.name}") in edges
+
+
+def _release_label(env: str, listen: str, confirm: str | None) -> str:
+    return f"release {env}: blue-green\nHAProxy {listen}\nconfirm: {confirm}"
+
+
+def test_release_targets_are_drawn() -> None:
+    """The release golden spec: staging confirms by itself, prod by its approvers; each
+    environment's release behind its HAProxy is drawn once, and only the services with a
+    trigger deploy into it."""
+    spec = load_spec(ROOT / "tests" / "golden" / "release" / "spec.yaml")
+    dot = delivery_dot(spec)
+    with_release = [e for e in spec.environments if e.release is not None]
+    assert [(e.name, e.confirm) for e in with_release] == [
+        ("staging", "auto"),
+        ("prod", "manual"),
+    ]
+    for env, listen in zip(with_release, ("127.0.0.1:8470", "127.0.0.1:8480"), strict=True):
+        node = dot_str(f"release:{env.name}")
+        assert [line.strip() for line in dot.splitlines()].count(
+            f"{node} [label={dot_str(_release_label(env.name, listen, env.confirm))},"
+            ' shape="component", fillcolor="#e0f7fa"];'
+        ) == 1
+        assert f"{dot_str(f'orders/deploy/{env.name}')} -> {node}" in dot
+        assert f"{dot_str(f'reports/deploy/{env.name}')}" not in dot  # reports has no trigger
+    assert dot_str("release:dev") not in dot
+    assert (
+        dot_str("orders/deploy/dev")
+        + " -> "
+        + dot_str("webhook:https://deploy.example.com/hooks/orders")
+        in dot
+    )
 
 
 def test_svg_of_the_example_names_every_part(tmp_path: Path) -> None:

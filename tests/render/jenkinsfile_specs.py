@@ -9,6 +9,9 @@ from jenkinsgen.spec.model import (
     Defaults,
     Environment,
     Image,
+    Proxy,
+    Release,
+    Run,
     Seed,
     Service,
     Spec,
@@ -92,3 +95,23 @@ def job(s: Spec, kind: str, env: str | None = None) -> tuple[Plan, JobPlan]:
             continue
         return p, j
     raise LookupError((kind, env))
+
+
+def release_spec(layout: str = "per-environment") -> Spec:
+    """``spec()`` whose staging (confirm: auto) and prod (confirm: manual) have a release."""
+
+    def release(confirm: str, first: int) -> Release:
+        return Release(
+            ports=(first, first + 99),
+            proxy=Proxy(listen="127.0.0.1:8480", admin_socket="/run/a.sock", config="/a.cfg"),
+            state_dir="/var/lib/jenkinsgen",
+            confirm=confirm,  # type: ignore[arg-type]
+        )
+
+    dev, staging, prod = MULTIBRANCH_ENVIRONMENTS if layout == "multibranch" else ENVIRONMENTS
+    envs = (
+        dev,
+        replace(staging, release=release("auto", 21000)),
+        replace(prod, release=release("manual", 22000)),
+    )
+    return replace(spec(service(run=Run(hosts=("orders",))), layout=layout), environments=envs)

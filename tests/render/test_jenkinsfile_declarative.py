@@ -16,7 +16,7 @@ import pytest
 from jenkinsgen.render.jenkinsfile import render_jenkinsfile
 from jenkinsgen.spec import model
 from tests.render.groovy_ast import Call, GroovyParser
-from tests.render.jenkinsfile_specs import jobs, service, spec
+from tests.render.jenkinsfile_specs import jobs, release_spec, service, spec
 
 #: Where each name may appear: the name of the block it must sit directly in.
 PARENTS: dict[str, set[str | None]] = {
@@ -40,7 +40,7 @@ PARENTS: dict[str, set[str | None]] = {
     "buildDiscarder": {"options"},
     "disableConcurrentBuilds": {"options"},
     "skipDefaultCheckout": {"options"},
-    "timeout": {"options", "steps"},
+    "timeout": {"options", "steps", "script"},
     "logRotator": {"buildDiscarder"},
     "branch": {"when"},
     "message": {"input"},
@@ -56,6 +56,12 @@ PARENTS: dict[str, set[str | None]] = {
     "withCredentials": {"steps"},
     "usernamePassword": {"withCredentials"},
     "string": {"withCredentials"},
+    # The Release stages (environments with a release block).
+    "readFile": {"script"},
+    "expression": {"when"},
+    "choice": {"input"},
+    "echo": {"script"},
+    "error": {"script"},
 }
 #: Sections that may appear at most once in one block.
 ONCE = {"agent", "options", "environment", "stages", "post", "steps", "when", "input", "always"}
@@ -93,7 +99,7 @@ def check_block(node: Node, stage_names: list[str]) -> None:
         )
     if node.call.name == "stages":
         assert counts["stage"] >= 1 and set(counts) == {"stage"}
-    if node.call.name == "input" and node.call.parent == "stage":
+    if node.call.name == "input" and node.call.parent == "stage":  # the directive
         assert counts["message"] == 1
     for child in node.children:
         assert child.call.name in PARENTS, f"unexpected call {child.call.name}"
@@ -108,13 +114,25 @@ def holds_agent(node: Node) -> bool:
     return any(c.call.name == "agent" and c.children for c in node.children)
 
 
-def inputs_under_an_agent(node: Node, held: bool = False) -> list[Call]:
-    """Every ``input`` reached while some enclosing pipeline or stage holds an agent."""
+def calls_by_agent(node: Node, held: bool = False) -> list[tuple[Call, bool]]:
+    """Every call with whether some enclosing pipeline or stage holds an agent there."""
     held = held or (node.call.name in ("pipeline", "stage") and holds_agent(node))
-    found = [node.call] if node.call.name == "input" and held else []
+    found = [(node.call, held)]
     for child in node.children:
-        found += inputs_under_an_agent(child, held)
+        found += calls_by_agent(child, held)
     return found
+
+
+def inputs_under_an_agent(node: Node) -> list[Call]:
+    """Every ``input`` reached while some enclosing pipeline or stage holds an agent."""
+    return [call for call, held in calls_by_agent(node) if call.name == "input" and held]
+
+
+def steps_without_an_agent(node: Node) -> list[Call]:
+    """Every ``sh`` or ``readFile`` (they need a workspace) reached with no agent held."""
+    return [
+        call for call, held in calls_by_agent(node) if call.name in ("sh", "readFile") and not held
+    ]
 
 
 SPECS = {
@@ -131,6 +149,8 @@ SPECS = {
         ),
         layout="multibranch",
     ),
+    "release": release_spec(),
+    "multibranch-release": release_spec(layout="multibranch"),
 }
 
 
@@ -147,9 +167,16 @@ def test_every_jenkinsfile_has_a_declarative_shape(groovy: GroovyParser, case: s
         names: list[str] = []
         check_block(root, names)
         assert len(names) == len(set(names)), f"duplicate stage names in {j.path}: {names}"
+        assert not steps_without_an_agent(root), f"{j.path}: a script without an agent"
+        for call, _ in calls_by_agent(root):
+            if call.name == "input":
+                assert "timeout" in call.within, f"{j.path}: an input with no timeout of its own"
         if j.kind != "seed":  # the seed has no approval (its template is the images' part)
             assert not holds_agent(root), f"{j.path}: a pipeline-wide agent"
             assert not inputs_under_an_agent(root), f"{j.path}: an approval holds an executor"
+            [options] = [c for c in root.children if c.call.name == "options"]
+            pipeline_wide = {c.call.name for c in options.children}
+            assert "timeout" not in pipeline_wide, f"{j.path}: a pipeline-wide timeout"
 
 
 def test_the_agent_checker_sees_an_approval_that_holds_an_executor(groovy: GroovyParser) -> None:
@@ -166,6 +193,16 @@ def test_the_agent_checker_sees_an_approval_that_holds_an_executor(groovy: Groov
     )
     [root] = tree(free.calls)
     assert not holds_agent(root) and inputs_under_an_agent(root) == []
+    assert [c.name for c in steps_without_an_agent(root)] == []
+
+
+def test_the_agent_checker_sees_a_script_without_an_agent(groovy: GroovyParser) -> None:
+    bare = groovy.parse(
+        "pipeline {\n agent none\n stages {\n  stage('a') {\n   steps {\n    sh 'true'\n"
+        "    script { x = readFile('f') }\n   }\n  }\n }\n}\n"
+    )
+    [root] = tree(bare.calls)
+    assert [c.name for c in steps_without_an_agent(root)] == ["sh", "readFile"]
 
 
 def test_the_checker_rejects_misplaced_directives(groovy: GroovyParser) -> None:
