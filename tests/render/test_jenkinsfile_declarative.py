@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
 from jenkinsgen.render.jenkinsfile import render_jenkinsfile
-from jenkinsgen.spec import model
+from jenkinsgen.spec import load_spec, model
 from tests.render.groovy_ast import Call, GroovyParser
 from tests.render.jenkinsfile_specs import jobs, release_spec, service, spec
+
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 #: Where each name may appear: the name of the block it must sit directly in.
 PARENTS: dict[str, set[str | None]] = {
@@ -58,6 +61,9 @@ PARENTS: dict[str, set[str | None]] = {
     "string": {"withCredentials"},
     # The Release stages (environments with a release block).
     "readFile": {"script"},
+    # The Branch stage of a glob environment (per-environment layout): Groovy inside script.
+    "matches": {"script"},
+    "error": {"script"},
     "expression": {"when"},
     "choice": {"input"},
     "echo": {"script"},
@@ -151,6 +157,13 @@ SPECS = {
     ),
     "release": release_spec(),
     "multibranch-release": release_spec(layout="multibranch"),
+    # What users start from, and every golden case (glob branches with the push trigger,
+    # releases, seed, clouds): each combination the templates can be asked for.
+    "example": load_spec(ROOT / "examples" / "jenkinsgen.yaml"),
+    **{
+        f"golden-{path.parent.name}": load_spec(path)
+        for path in sorted((ROOT / "tests" / "golden").glob("*/spec.yaml"))
+    },
 }
 
 
