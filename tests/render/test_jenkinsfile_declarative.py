@@ -63,7 +63,6 @@ PARENTS: dict[str, set[str | None]] = {
     "readFile": {"script"},
     # The Branch stage of a glob environment (per-environment layout): Groovy inside script.
     "matches": {"script"},
-    "error": {"script"},
     "expression": {"when"},
     "choice": {"input"},
     "echo": {"script"},
