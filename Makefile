@@ -52,8 +52,10 @@ golden: install  ## regenerate golden trees after an intended renderer change
 
 
 .PHONY: docs
-docs: install  ## regenerate the README spec reference and docs/spec-v1.schema.json
+docs: install  ## regenerate the README spec and CLI references, docs/cli.md, the example's picture and docs/spec-v1.schema.json
 	$(BIN)/python -m jenkinsgen.spec.reference --write
+	$(BIN)/python -m jenkinsgen.cli.reference
+	$(BIN)/jenkinsgen graph $(SPEC) -o docs/delivery-example.svg
 	$(BIN)/jenkinsgen schema > docs/spec-v1.schema.json
 
 -include mk/*.mk

@@ -82,7 +82,8 @@ def main() -> None:
     raw = json.loads(UC.read_text(encoding="utf-8"))["plugins"]
     newest = updatecenter.load(str(UC))
     full = updatecenter.load(str(UC), str(VERSIONS))
-    controller = pluginlist.load(PLUGINS)
+    # By name: the update center here (2020) predates the versions plugins.txt pins.
+    controller = [PluginRequest(r.name) for r in pluginlist.load(PLUGINS)]
     everything = [PluginRequest(name) for name in sorted(newest.latest)]
     controller_roots = [r.name for r in controller]
 
@@ -130,12 +131,14 @@ def main() -> None:
             rows.append((f"resolve {label}, {mode}", median_ms(runs, action), f"{count} plugins"))
 
     with tempfile.TemporaryDirectory() as tmp:
+        names = Path(tmp) / "plugins.txt"  # the controller's plugins by name, as above
+        names.write_text("".join(f"{r.name}\n" for r in controller))
         command = [
             str(Path(sys.executable).parent / "jenkinsgen"),
             "-q",
             "bundle",
             "resolve",
-            str(PLUGINS),
+            str(names),
             "--update-center",
             str(UC),
             "--plugin-versions",

@@ -8,8 +8,8 @@ written to a fresh directory):
   Jenkinsfile beside every config.xml, which JJB does not: more work on our side);
 * JJB: ``jenkins-jobs test jobs.yaml -o OUT`` where jobs.yaml holds one job-group of three
   ``project-type: pipeline`` job-templates (one per environment, each with the very Jenkinsfile
-  jenkinsgen renders, sandbox, build discarder, no concurrent builds, SCM trigger) and a
-  ``project`` per service.
+  jenkinsgen renders, sandbox, build discarder, no concurrent builds) and a ``project`` per
+  service. (The spec sets no push trigger, so neither side writes one.)
 
 Runs alternate (jenkinsgen, jenkinsgen in one process, JJB, jenkinsgen, ...); the median of
 each is reported, with jobs per second, the ratio and the time per job at every N (linear
@@ -41,7 +41,7 @@ from lxml import etree
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-ENVS = (("dev", "develop", False), ("staging", "release/*", False), ("prod", "main", True))
+ENVS = (("dev", "develop", False), ("staging", "release", False), ("prod", "main", True))
 TEMPLATE_SERVICE = "svctemplate"
 
 
@@ -100,9 +100,6 @@ def jjb_yaml(names: list[str]) -> str:
     properties:
       - build-discarder:
           num-to-keep: 20
-    triggers:
-      - pollscm:
-          cron: ''
     dsl: |
 {body}
 """

@@ -9,7 +9,9 @@
     │   └── ApplyError              some jobs failed during apply; the rest were applied
     ├── BundleError                 plugin resolution or download failed
     ├── ImageError                  a Docker image build or push failed (carries the log)
-    └── AgentError                  agent provisioning failed
+    ├── AgentError                  agent provisioning failed
+    └── ReleaseError                a release step failed (Docker, HAProxy, state)
+        └── ReleaseConflict         another release of the service is running or awaits confirm
 
 Anything that is not a JenkinsgenError reaching the CLI is a bug and keeps its traceback.
 """
@@ -72,3 +74,11 @@ class ImageError(JenkinsgenError):
 
 class AgentError(JenkinsgenError):
     """Agent provisioning failed."""
+
+
+class ReleaseError(JenkinsgenError):
+    """A release step failed: Docker, HAProxy or the release state refused."""
+
+
+class ReleaseConflict(ReleaseError):
+    """Another release of the service is running, awaits confirm, or was interrupted."""

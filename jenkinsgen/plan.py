@@ -11,6 +11,8 @@ Per-environment layout::
 Multibranch layout::
 
     <folder...>/<service>               multibranch project (Jenkinsfile in the repo)
+    <folder...>/<service>-scan          with ``defaults.push_credentials``: the pipeline job a
+                                        push webhook starts; it schedules a scan of the project
 
 A ``seed:`` section adds ``<folder...>/<seed.name>``.
 """
@@ -23,7 +25,10 @@ from typing import Literal
 from jenkinsgen.spec.model import Environment, Service, Spec
 
 ItemPath = tuple[str, ...]
-JobKind = Literal["pipeline", "multibranch", "seed"]
+JobKind = Literal["pipeline", "multibranch", "seed", "scan"]
+
+#: Suffix of the scan job beside each multibranch project (``orders`` → ``orders-scan``).
+SCAN_SUFFIX = "-scan"
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,8 @@ class FolderPlan:
 
 @dataclass(frozen=True)
 class JobPlan:
-    """A job to render: a pipeline for one environment, a multibranch project, or the seed."""
+    """A job to render: a pipeline for one environment, a multibranch project, the scan job
+    that a push webhook starts for a multibranch project, or the seed."""
 
     path: ItemPath
     kind: JobKind
@@ -68,6 +74,9 @@ def plan(spec: Spec) -> Plan:
         envs = spec.environments_of(service)
         if spec.layout == "multibranch":
             jobs.append(JobPlan((*root, service.name), "multibranch", service, envs))
+            if spec.defaults.push_credentials is not None:
+                path = (*root, service.name + SCAN_SUFFIX)
+                jobs.append(JobPlan(path, "scan", service, envs))
             continue
         folders.append(FolderPlan((*root, service.name), service))
         for env in envs:

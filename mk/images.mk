@@ -3,12 +3,14 @@
 #   make image CONTROLLER_TAG=acme/jenkins:1 CONTROLLER_BASE=jenkins/jenkins:2.555.2-lts-jdk21
 #   make push REGISTRY=registry.example.com/acme   (credentials: JENKINSGEN_REGISTRY_USERNAME /
 #                                                    JENKINSGEN_REGISTRY_PASSWORD or docker login)
-# The default update center is the public one (network needed). Offline, point it at a file:
-#   make bundle UPDATE_CENTER=tests/data/update-center/update-center.actual.zip \
+# The default update center is the public one (network needed). Offline, point it at a file
+# (tests/data holds one of 2020, older than the pins: give it a list of names, docs/images.md):
+#   make bundle PLUGINS_TXT=names.txt UPDATE_CENTER=tests/data/update-center/update-center.actual.zip \
 #     PLUGIN_VERSIONS=tests/data/update-center/plugin-versions.zip JENKINS_VERSION=2.249.3
 JENKINS_VERSION ?= 2.555.2
 UPDATE_CENTER   ?= https://updates.jenkins.io/update-center.json?version=$(JENKINS_VERSION)
-PLUGIN_VERSIONS ?=
+# Every published release: plugins.txt pins versions that are not always the newest.
+PLUGIN_VERSIONS ?= https://updates.jenkins.io/current/plugin-versions.json
 PLUGINS_TXT     ?= images/controller/plugins.txt
 PLUGINS_LOCK    ?= plugins.lock
 CONTROLLER_TAG  ?= jenkinsgen/controller:latest
@@ -30,6 +32,8 @@ AGENT_ARGS       = $(if $(AGENT_BASE),--base $(AGENT_BASE)) $(IMAGE_ARGS)
 SEED_ARGS        = $(if $(SEED_BASE),--base $(SEED_BASE)) $(if $(SEED_TAG),--tag $(SEED_TAG)) $(IMAGE_ARGS)
 # What `render` wrote to $(OUT) (jobs, seed job included, and casc/) is baked in when it exists.
 JOBS_ARG = $(if $(wildcard $(OUT)/jobs),--jobs $(OUT))
+# The spec's approvers get read access to the jobs in the controller's authorization matrix.
+SPEC_ARG = $(if $(wildcard $(SPEC)),--spec $(SPEC))
 
 .PHONY: bundle
 bundle: install  ## resolve images/controller/plugins.txt into plugins.lock (update center of JENKINS_VERSION)
@@ -43,7 +47,7 @@ $(PLUGINS_LOCK): $(PLUGINS_TXT)
 
 .PHONY: image
 image: install $(PLUGINS_LOCK)  ## build the controller image (plugins.lock baked in, rendered jobs if $(OUT)/jobs exists)
-	$(BIN)/jenkinsgen image build controller --bundle $(PLUGINS_LOCK) $(JOBS_ARG) \
+	$(BIN)/jenkinsgen image build controller --bundle $(PLUGINS_LOCK) $(JOBS_ARG) $(SPEC_ARG) \
 		--tag $(CONTROLLER_TAG) $(CONTROLLER_ARGS)
 
 .PHONY: agent-image
@@ -62,7 +66,7 @@ seed-image: seed-wheel  ## build the seed image: this checkout's wheel, tagged w
 
 .PHONY: push
 push: require-registry install $(PLUGINS_LOCK) seed-wheel  ## build and push the controller, agent and seed images to REGISTRY
-	$(BIN)/jenkinsgen image build controller --bundle $(PLUGINS_LOCK) $(JOBS_ARG) \
+	$(BIN)/jenkinsgen image build controller --bundle $(PLUGINS_LOCK) $(JOBS_ARG) $(SPEC_ARG) \
 		--tag $(CONTROLLER_TAG) --push $(REGISTRY) $(CONTROLLER_ARGS)
 	$(BIN)/jenkinsgen image build agent --tag $(AGENT_TAG) --push $(REGISTRY) $(AGENT_ARGS)
 	$(BIN)/jenkinsgen image build seed --wheel "$$(ls $(WHEEL_DIR)/jenkinsgen-*.whl)" \

@@ -2,7 +2,8 @@
 # Install (when missing) and start what the test suite needs; safe to run again and again.
 #
 #  - Debian packages: docker.io debootstrap docker-registry apache2-utils haproxy groovy openssl
-#    curl git
+#    curl git graphviz docker-compose ant (Ant's glob matcher, on Groovy's class path, for the
+#    branch-glob tests)
 #    (apt-get only when one of them is missing).
 #  - dockerd in the background when /var/run/docker.sock does not answer: overlay2 first,
 #    vfs when overlay2 cannot start (nested or odd file systems), never touching iptables and
@@ -12,7 +13,7 @@
 # Needs root for apt-get and dockerd (CI runs as root). Exits non-zero with one line saying why.
 set -euo pipefail
 
-PACKAGES=(docker.io debootstrap docker-registry apache2-utils haproxy groovy openssl curl git)
+PACKAGES=(docker.io debootstrap docker-registry apache2-utils haproxy groovy openssl curl git graphviz docker-compose ant)
 # Overridable to try the start-up path beside a running engine (own socket, state and pid).
 SOCK=${JENKINSGEN_DOCKERD_SOCK:-/var/run/docker.sock}
 STATE=${JENKINSGEN_DOCKERD_STATE:-}

@@ -22,13 +22,12 @@ Keys are sorted, indentation is two spaces and the file ends with a newline; no 
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jenkinsgen.atomic import write_atomic
 from jenkinsgen.errors import BundleError
 
 LOCK_VERSION = 1
@@ -90,23 +89,10 @@ def dumps(lock: Lock) -> str:
 
 def write_lock(lock: Lock, path: str | Path) -> None:
     """Write the lock atomically (temp file in the same directory, then rename)."""
-    path = Path(path)
-    text = dumps(lock)
-    directory = path.parent if str(path.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        write_atomic(path, dumps(lock))
     except OSError as exc:
         raise BundleError(f"{path}: cannot write lock: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise BundleError(f"{path}: cannot write lock: {exc.strerror}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _field(entry: dict[str, Any], key: str, where: str) -> str:

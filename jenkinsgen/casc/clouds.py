@@ -7,8 +7,10 @@ socket through a hostPath volume, or talks to a privileged ``docker:dind`` sidec
 
 The key names and shapes follow the plugins' own JCasC examples and test resources
 (docker-plugin ``configuration-as-code_current.yml``; kubernetes-plugin ``casc/*.yaml``), and
-the tests check every emitted key path against them.  Only credential ids are emitted, never a
-secret.  Output is deterministic: the same spec gives byte-identical YAML.
+the conformance tests (tests/conformance) check every emitted key against the plugins' sources
+at the pinned versions: it exists, is not deprecated, and each symbol names an implementation.
+Only credential ids are emitted, never a secret.  Output is deterministic: the same spec gives
+byte-identical YAML.
 """
 
 from __future__ import annotations
@@ -74,12 +76,17 @@ def _docker_clouds(agents: AgentTemplate, docker: DockerCloud) -> list[dict[str,
 
 
 def _kubernetes_cloud(agents: AgentTemplate, k8s: KubernetesCloud) -> dict[str, Any]:
-    agent: dict[str, Any] = {"name": AGENT_CONTAINER, "image": agents.image}
+    # The agent's work directory is its container's workingDir: PodTemplate.setRemoteFs is
+    # @Deprecated in the kubernetes plugin, and JCasC rejects deprecated attributes by default.
+    agent: dict[str, Any] = {
+        "name": AGENT_CONTAINER,
+        "image": agents.image,
+        "workingDir": agents.remote_fs,
+    }
     template: dict[str, Any] = {
         "name": f"{_slug(agents.label)}-agent",
         "label": agents.label,
         "namespace": k8s.namespace,
-        "remoteFs": agents.remote_fs,
         "idleMinutes": agents.idle_minutes,
         "instanceCapStr": str(k8s.max_instances),
         "hostNetwork": False,

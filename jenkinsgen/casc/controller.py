@@ -6,6 +6,13 @@ Docker secret file ``/run/secrets/JENKINS_ADMIN_PASSWORD``), or ``${readFile:PAT
 secret file mounted elsewhere. Jobs (including the seed job) are not configured here: they are
 rendered as ``config.xml`` by ``jenkinsgen render`` and baked into ``ref/jobs``, so no Job DSL
 plugin is needed.
+
+Authorization is a matrix (matrix-auth plugin) by default, so that an ``input`` step's
+``submitter`` is a real gate: pipeline-input-step lets anyone with Overall/Administer settle any
+input, so only the admin account (and an optional admin group) gets it. Every authenticated
+user may read and build jobs, not cancel them (Job/Cancel would let them abort a waiting
+approval); approvers (``approvers``) get an explicit read entry for the jobs they approve in.
+``logged-in`` (every logged-in user can do anything) stays available on request.
 """
 
 from __future__ import annotations
@@ -16,13 +23,32 @@ from typing import Any, Literal
 
 from jenkinsgen.casc.document import dump_yaml, literal, secret_ref
 from jenkinsgen.errors import RenderError
+from jenkinsgen.spec.model import Spec
 
-__all__ = ["ControllerConfig", "controller_document", "render_controller_casc"]
+__all__ = [
+    "ADMIN_PERMISSIONS",
+    "APPROVER_PERMISSIONS",
+    "AUTHENTICATED_PERMISSIONS",
+    "ControllerConfig",
+    "approvers_of",
+    "controller_document",
+    "render_controller_casc",
+]
 
-Authorization = Literal["logged-in", "matrix"]
+Authorization = Literal["matrix", "logged-in"]
+
+#: What every logged-in user may do under the matrix: see and start jobs. Not Job/Cancel:
+#: pipeline-input-step lets a holder of Job/Cancel abort any waiting input (approval gate).
+AUTHENTICATED_PERMISSIONS = ("Overall/Read", "Job/Read", "Job/Build", "View/Read")
+#: What settling an input needs besides being named in its ``submitter``: reaching the build.
+APPROVER_PERMISSIONS = ("Overall/Read", "Job/Read")
+ADMIN_PERMISSIONS = ("Overall/Administer",)
 
 _ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$")
 _ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: A user or group id in the matrix: the spec's approver pattern (v1.CREDENTIALS_ID).
+_SID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@:-]*$")
+_SID_HINT = "a Jenkins user or group id (letters, digits, '.', '_', '@', ':', '-')"
 DEFAULT_MESSAGE = "Configured by jenkinsgen: changes made in the UI are replaced on restart."
 
 
@@ -35,7 +61,9 @@ class ControllerConfig:
     admin_password_file: str | None = None
     agent_port: int = 50000
     executors: int = 0
-    authorization: Authorization = "logged-in"
+    authorization: Authorization = "matrix"
+    admin_group: str | None = None
+    approvers: tuple[str, ...] = ()
     url: str | None = None
     system_message: str = DEFAULT_MESSAGE
 
@@ -57,7 +85,12 @@ class ControllerConfig:
         if not 0 <= self.executors <= 64:
             out.append(f"executors {self.executors}: use 0-64")
         if self.authorization not in ("logged-in", "matrix"):
-            out.append(f"authorization {self.authorization!r}: use logged-in or matrix")
+            out.append(f"authorization {self.authorization!r}: use matrix or logged-in")
+        if self.admin_group is not None and not _SID.match(self.admin_group):
+            out.append(f"admin group {self.admin_group!r}: {_SID_HINT}")
+        out.extend(f"approver {a!r}: {_SID_HINT}" for a in self.approvers if not _SID.match(a))
+        if self.authorization == "logged-in" and self.admin_group is not None:
+            out.append("admin group: only with the matrix authorization")
         if self.url is not None and not re.match(r"^https?://[^\s]+/$", self.url):
             out.append(f"url {self.url!r}: an http(s) URL ending in '/'")
         return out
@@ -69,17 +102,30 @@ def _password_ref(config: ControllerConfig) -> str:
     return secret_ref(env=config.admin_password_env)
 
 
+def _entry(kind: str, name: str, permissions: tuple[str, ...]) -> dict[str, Any]:
+    return {kind: {"name": name, "permissions": list(permissions)}}
+
+
 def _authorization(config: ControllerConfig) -> dict[str, Any]:
-    if config.authorization == "matrix":  # needs the matrix-auth plugin in the bundle
-        return {
-            "globalMatrix": {
-                "entries": [
-                    {"group": {"name": "authenticated", "permissions": ["Overall/Read"]}},
-                    {"user": {"name": config.admin_user, "permissions": ["Overall/Administer"]}},
-                ]
-            }
-        }
-    return {"loggedInUsersCanDoAnything": {"allowAnonymousRead": False}}
+    if config.authorization == "logged-in":
+        return {"loggedInUsersCanDoAnything": {"allowAnonymousRead": False}}
+    # matrix-auth 3.x entries (the flat "permissions:" list is its deprecated form). Approvers
+    # are "userOrGroup" because input's submitter matches a user id or a group alike.
+    entries = [
+        _entry("user", config.admin_user, ADMIN_PERMISSIONS),
+        _entry("group", "authenticated", AUTHENTICATED_PERMISSIONS),
+    ]
+    if config.admin_group is not None:
+        entries.append(_entry("group", config.admin_group, ADMIN_PERMISSIONS))
+    special = {config.admin_user, "authenticated", "anonymous", config.admin_group}
+    for approver in sorted(set(config.approvers) - special):
+        entries.append(_entry("userOrGroup", approver, APPROVER_PERMISSIONS))
+    return {"globalMatrix": {"entries": entries}}
+
+
+def approvers_of(spec: Spec) -> tuple[str, ...]:
+    """Every approver named by the spec's environments, sorted, each once."""
+    return tuple(sorted({a for env in spec.environments for a in env.approvers}))
 
 
 def controller_document(config: ControllerConfig) -> dict[str, Any]:
@@ -99,7 +145,9 @@ def controller_document(config: ControllerConfig) -> dict[str, Any]:
             }
         },
         "authorizationStrategy": _authorization(config),
-        "crumbIssuer": {"standard": {"excludeClientIPFromCrumb": False}},
+        # DefaultCrumbIssuer takes no parameters since core 2.543 / LTS 2.555.1
+        # (excludeClientIPFromCrumb was removed; JCasC rejects it as unknown).
+        "crumbIssuer": "standard",
         "disableRememberMe": True,
     }
     document: dict[str, Any] = {"jenkins": jenkins}

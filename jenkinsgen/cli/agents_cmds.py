@@ -158,8 +158,9 @@ def up_cmd(
     """Converge to exactly COUNT agents: create, repair, restart, remove extras.
 
     Each agent is a Jenkins node (inbound launcher) and a container from IMAGE with the
-    host's /var/run/docker.sock mounted; its secret travels only in the container's
-    environment. Only nodes and containers jenkinsgen created are ever touched.
+    host's /var/run/docker.sock mounted; its secret travels only as a file inside the
+    container, readable by the agent user alone (mode 0400), never in its environment,
+    arguments or labels. Only nodes and containers jenkinsgen created are ever touched.
 
     \b
     Examples:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from jenkinsgen import __version__
-from jenkinsgen.casc.controller import ControllerConfig
+from jenkinsgen.casc.controller import ControllerConfig, approvers_of
 from jenkinsgen.cli.common import info, verbosity, warn
 from jenkinsgen.errors import ImageError
 from jenkinsgen.images import (
@@ -24,6 +24,7 @@ from jenkinsgen.images import (
 )
 from jenkinsgen.images.build import DEFAULT_REPOSITORY
 from jenkinsgen.images.seed import seed_tag
+from jenkinsgen.spec import load_spec
 
 
 @click.group("image")
@@ -64,7 +65,7 @@ def image() -> None:
     "--jobs",
     "jobs_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Output of `jenkinsgen render` whose jobs/ go into ref/jobs (controller).",
+    help="Output of `jenkinsgen render`: its jobs and casc are baked in (controller).",
 )
 @click.option("--push", "registry", help="Push to this registry, e.g. registry.example.com/acme.")
 @click.option("--admin-user", default="admin", show_default=True, help="Admin user id (casc).")
@@ -79,9 +80,24 @@ def image() -> None:
 @click.option("--executors", type=int, default=0, show_default=True, help="Controller executors.")
 @click.option(
     "--authorization",
-    type=click.Choice(["logged-in", "matrix"]),
-    default="logged-in",
+    type=click.Choice(["matrix", "logged-in"]),
+    default="matrix",
     show_default=True,
+    help="matrix: Administer for the admin only, read/build for users (approval gates hold); "
+    "logged-in: every logged-in user can do anything.",
+)
+@click.option("--admin-group", help="Group whose members also get Overall/Administer (matrix).")
+@click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The spec: its environments' approvers can read the jobs they approve in (matrix).",
+)
+@click.option(
+    "--approver",
+    "approvers",
+    multiple=True,
+    help="Another user or group id that approves manual deploys (repeatable, matrix).",
 )
 @click.option("--url", help="Jenkins root URL (casc unclassified.location.url).")
 @click.option("--no-cache", is_flag=True, help="Build without Docker's layer cache.")
@@ -106,6 +122,9 @@ def build(
     agent_port: int,
     executors: int,
     authorization: str,
+    admin_group: str | None,
+    spec_path: Path | None,
+    approvers: tuple[str, ...],
     url: str | None,
     no_cache: bool,
     save_context: Path | None,
@@ -138,6 +157,12 @@ def build(
     auth = registry_auth() if registry else None
     if registry is not None:  # a bad registry is reported before minutes of building
         push_reference(tag or f"{DEFAULT_REPOSITORY[image_kind]}:latest", registry)
+    if image_kind != "controller" and (
+        spec_path is not None or approvers or admin_group is not None
+    ):
+        raise ImageError("--spec, --approver and --admin-group apply to the controller image only")
+    if spec_path is not None:
+        approvers = (*approvers, *approvers_of(load_spec(spec_path)))
     config = ControllerConfig(
         admin_user=admin_user,
         admin_password_env=admin_password_env,
@@ -145,6 +170,8 @@ def build(
         agent_port=agent_port,
         executors=executors,
         authorization="matrix" if authorization == "matrix" else "logged-in",
+        admin_group=admin_group,
+        approvers=tuple(dict.fromkeys(approvers)),
         url=url,
     )
     bad = config.problems()
@@ -188,16 +215,25 @@ def build(
 
 def _check_bundle(plugins: Path | None, config: ControllerConfig) -> None:
     """The casc only takes effect through the configuration-as-code plugin, and the
-    matrix strategy only exists with matrix-auth: say so before building, not at start."""
+    matrix strategy only exists with matrix-auth (JCasC would stop Jenkins at start): say so
+    before building."""
     names = set()
     if plugins is not None:
         names = {p.stem for p in plugins.iterdir() if p.suffix in (".jpi", ".hpi")}
-    if config.authorization == "matrix" and "matrix-auth" not in names:
-        raise ImageError("--authorization matrix needs the matrix-auth plugin in --bundle")
     if "configuration-as-code" not in names:
         warn(
             "no configuration-as-code plugin in the bundle: the casc (admin user, security) "
             "will not be applied, and with the setup wizard off Jenkins starts unsecured"
+        )
+    elif config.authorization == "matrix" and "matrix-auth" not in names:
+        raise ImageError(
+            "--authorization matrix (the default) needs the matrix-auth plugin in --bundle "
+            "(images/controller/plugins.txt has it)"
+        )
+    if config.authorization == "logged-in":
+        warn(
+            "--authorization logged-in gives every logged-in user Overall/Administer: "
+            "approval gates (input submitter) do not hold"
         )
 
 

@@ -24,6 +24,8 @@ COMMAND_MODULES = (
     "bundle_cmds",
     "image_cmds",
     "agents_cmds",
+    "graph_cmd",
+    "release_cmds",
 )
 
 #: Which module defines each top-level command, so running one imports only its module (the
@@ -37,6 +39,8 @@ COMMAND_HOMES = {
     "bundle": "bundle_cmds",
     "image": "image_cmds",
     "agents": "agents_cmds",
+    "graph": "graph_cmd",
+    "release": "release_cmds",
 }
 
 

@@ -26,6 +26,7 @@ def _items_summary(rendered: Rendered | Iterable[str]) -> str:
         ("folder", "folder"),
         ("pipeline", "pipeline job"),
         ("multibranch", "multibranch project"),
+        ("scan", "scan job"),
         ("seed", "seed job"),
     ):
         n = counts.get(kind, 0)

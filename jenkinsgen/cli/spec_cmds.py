@@ -6,7 +6,12 @@ import click
 
 from jenkinsgen.cli.common import info
 from jenkinsgen.errors import SpecError
+from jenkinsgen.plan import plan
 from jenkinsgen.spec import json_schema_text, load_spec
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 @click.command()
@@ -27,14 +32,16 @@ def validate(ctx: click.Context, specs: tuple[str, ...]) -> None:
         except SpecError as exc:
             problems.extend(exc.problems)
             continue
-        jobs = sum(len(spec.environments_of(s)) for s in spec.services)
-        if spec.layout == "multibranch":
-            jobs = len(spec.services)
-        info(
-            ctx,
-            f"{path}: valid ({len(spec.services)} services, "
-            f"{len(spec.environments)} environments, {jobs} jobs, layout {spec.layout})",
+        jobs = len(plan(spec).jobs)  # the seed job counts too: render writes it
+        counts = ", ".join(
+            _count(n, word)
+            for n, word in (
+                (len(spec.services), "service"),
+                (len(spec.environments), "environment"),
+                (jobs, "job"),
+            )
         )
+        info(ctx, f"{path}: valid ({counts}, layout {spec.layout})")
     if problems:
         raise SpecError(problems)
 

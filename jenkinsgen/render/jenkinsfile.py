@@ -1,13 +1,38 @@
 """Jenkinsfiles from job plans: a declarative pipeline per job, rendered from ``job-templates/``.
 
-Three kinds (see :class:`jenkinsgen.plan.JobPlan`):
+Four kinds (see :class:`jenkinsgen.plan.JobPlan`):
 
 * ``pipeline``: one environment of one service; checks out that environment's branch itself
   (the job's config.xml embeds this script, so there is no SCM to take it from);
 * ``multibranch``: the Jenkinsfile to commit into the service repository; Build and Test run on
   every branch, ``when { branch ... }`` picks the environment whose Image and Deploy trigger run;
+* ``scan``: started by a push webhook, it schedules a scan of the service's multibranch project;
 * ``seed``: checks out the config repository and runs ``jenkinsgen apply --prune`` from it
   inside the seed image of this jenkinsgen version (:func:`seed_image`).
+
+A per-environment job of a glob environment (``release/*``) builds the branch its ``BRANCH``
+parameter names, which the push trigger sets to the pushed branch
+(:mod:`jenkinsgen.render.xml_push`): a first stage, on no executor, fails at once when
+``BRANCH`` is empty (a start by hand without it) or when the glob does not match it
+(:mod:`jenkinsgen.render.branch_glob`); the checkout passes ``params.BRANCH`` to the ``git``
+step as a value, so the name never becomes script text.
+
+A service pipeline holds no agent while it waits and has no pipeline-wide timeout: ``agent
+none`` at the top, one agent for the stage group "Build and publish" (Checkout, Build, Test,
+every environment's Image, and the Deploy trigger of automatic environments) under
+``defaults.timeout_minutes``; a manual environment's approval (``input`` inside a ``timeout``
+of ``approval_timeout_minutes``) runs on no executor, then its Deploy trigger takes an agent
+again. The commit checked out is recorded in ``JENKINSGEN_COMMIT``, which tags the image and
+names it to the deploy webhook, so an approval deploys the image built from the commit that
+was tested.
+
+An environment with a release block (and a service whose trigger has a token) adds top-level
+stages after its Deploy trigger, each under its own timeout: "Release" waits on an agent until
+the receiver reports the switch (``confirm: manual``) or the confirmation (``auto``); with
+``confirm: manual``, "Confirm release" asks the approvers on no executor (Confirm or Roll back;
+no answer in time rolls back) and "Settle release" tells the receiver on an agent; a rollback
+fails the build. The release URL travels in ``JENKINSGEN_RELEASE_URL``, so no stage after
+the trigger needs its workspace.
 
 Values reach Groovy only through the filters of :mod:`jenkinsgen.render.groovy`; the Jinja
 environment is strict (an undefined name is an error) and does no HTML escaping.
@@ -31,8 +56,18 @@ import jinja2
 
 from jenkinsgen.errors import RenderError
 from jenkinsgen.plan import JobPlan, Plan
+from jenkinsgen.render.branch_glob import NAME_CHARS_HINT, branch_regex
 from jenkinsgen.render.groovy import FILTERS
-from jenkinsgen.spec.model import SEED_IMAGE, Defaults, Environment, Image, Seed, Service, Spec
+from jenkinsgen.spec.model import (
+    SEED_IMAGE,
+    Defaults,
+    Environment,
+    Image,
+    Run,
+    Seed,
+    Service,
+    Spec,
+)
 
 __all__ = ["SeedImage", "render_jenkinsfile", "seed_image", "template_dir", "warm_templates"]
 
@@ -91,9 +126,40 @@ def _image_script(image: Image) -> str:
 
 
 @cache
-def _deploy_script(with_token: bool) -> str:
-    """The Deploy trigger stage's shell script; it holds no spec value."""
-    return _render("deploy.sh.j2", {"with_token": with_token})
+def _deploy_script(with_token: bool, release: bool = False) -> str:
+    """The Deploy trigger stage's shell script; it holds no spec value. With ``release`` it
+    also keeps the receiver's release URL (``.jenkinsgen-release.url``)."""
+    return _render("deploy.sh.j2", {"with_token": with_token, "release": release})
+
+
+@cache
+def _release_scripts() -> dict[str, Any]:
+    """The Release stages' shell scripts (no spec value in them)."""
+    return {
+        "release_deploy_script": _deploy_script(True, release=True),
+        "release_wait_scripts": {
+            "manual": _render(
+                "release.sh.j2", {"action": "wait", "wanted": "awaiting-confirm confirmed"}
+            ),
+            "auto": _render("release.sh.j2", {"action": "wait", "wanted": "confirmed"}),
+        },
+        "release_settle_script": _render("release.sh.j2", {"action": "settle"}),
+    }
+
+
+def _release_confirm(env: Environment, service: Service) -> str | None:
+    """``manual``/``auto`` when the environment releases the service through the receiver
+    (a release block and a trigger with a token), else None."""
+    trigger = service.trigger
+    if trigger is None or trigger.credentials is None:
+        return None
+    return env.confirm
+
+
+def _minutes(seconds: int) -> int:
+    """Whole minutes covering ``seconds``, plus 10 minutes for the receiver's own steps
+    (pulling the image, starting the container, HAProxy's checks)."""
+    return -(-seconds // 60) + 10
 
 
 def _options(defaults: Defaults) -> dict[str, Any]:
@@ -104,11 +170,22 @@ def _options(defaults: Defaults) -> dict[str, Any]:
     }
 
 
-def _env_key(env: Environment, multibranch: bool) -> tuple[Any, ...]:
-    """What the Deliver stage of ``env`` is rendered from, in the order of ``_ENV_KEYS``."""
+def _env_key(env: Environment, multibranch: bool, service: Service) -> tuple[Any, ...]:
+    """What the stages of ``env`` are rendered from, in the order of ``_ENV_KEYS``.
+
+    The Release stage waits for the new version's health (``run.health_timeout``), and with
+    ``confirm: auto`` also for the old one's drain (``drain_timeout``); Settle release waits
+    for both (a confirm drains the old slot, a rollback the new one)."""
     comparator = None
     if multibranch:
         comparator = "GLOB" if env.is_glob else "EQUALS"
+    confirm = _release_confirm(env, service)
+    wait = settle = 0
+    if confirm is not None and env.release is not None:
+        health = (service.run or Run()).health_timeout
+        drain = env.release.drain_timeout
+        wait = _minutes(health + (drain if confirm == "auto" else 0))
+        settle = _minutes(health + drain)
     return (
         env.name,
         env.branch,
@@ -116,14 +193,18 @@ def _env_key(env: Environment, multibranch: bool) -> tuple[Any, ...]:
         env.manual,
         ",".join(env.approvers),
         env.approval_timeout_minutes,
+        confirm,
+        wait,
+        settle,
     )
 
 
-def _deploy_env(env: Environment, multibranch: bool) -> dict[str, Any]:
-    return dict(zip(_ENV_KEYS, _env_key(env, multibranch), strict=True))
+def _deploy_env(env: Environment, multibranch: bool, service: Service) -> dict[str, Any]:
+    return dict(zip(_ENV_KEYS, _env_key(env, multibranch, service), strict=True))
 
 
 _SERVICE_TEMPLATE = "Jenkinsfile.j2"
+_SCAN_TEMPLATE = "scan.Jenkinsfile.j2"
 
 #: The names an environment has in the service template (``env.name``, ...).
 _ENV_KEYS = (
@@ -133,13 +214,16 @@ _ENV_KEYS = (
     "manual",
     "submitter",
     "approval_timeout_minutes",
+    "release_confirm",
+    "release_wait_minutes",
+    "release_settle_minutes",
 )
 
 
 def warm_templates() -> None:
     """Compile the templates now (before forking workers, so each does not compile them)."""
     env = _environment()
-    for name in (_SERVICE_TEMPLATE, "image.sh.j2", "deploy.sh.j2"):
+    for name in (_SERVICE_TEMPLATE, "image.sh.j2", "deploy.sh.j2", "release.sh.j2", _SCAN_TEMPLATE):
         env.get_template(name)
     _macros()
 
@@ -199,8 +283,38 @@ def _deliver_block(
             "image_script": image_script,
             "deploy_script": deploy_script,
             "deploy_credentials": deploy_credentials,
+            **_release_scripts(),
         },
     )
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _gate_block(
+    env: tuple[Any, ...],
+    agent_label: str,
+    timeout_minutes: int,
+    deploy_script: str | None,
+    deploy_credentials: str | None,
+) -> str:
+    """The stages of ``env`` after "Build and publish": a manual environment's Approve and
+    Deploy trigger, and the Release stages of an environment with a release block (empty for
+    an automatic environment without one, or without a deploy trigger)."""
+    return _render_block(
+        "gate",
+        {
+            "env": dict(zip(_ENV_KEYS, env, strict=True)),
+            "agent_label": agent_label,
+            "timeout_minutes": timeout_minutes,
+            "deploy_script": deploy_script,
+            "deploy_credentials": deploy_credentials,
+            **_release_scripts(),
+        },
+    )
+
+
+@cache
+def _group_end_block() -> str:
+    return _render_block("group_end", {})
 
 
 @cache
@@ -208,21 +322,74 @@ def _tail_block() -> str:
     return _render_block("tail", {})
 
 
+def _checkout(p: Plan, job: JobPlan, service: Service) -> dict[str, Any] | None:
+    """What the Checkout stage checks out: the environment's branch, or for a glob the branch
+    the ``BRANCH`` parameter names (None: ``checkout scm``, the revision a multibranch build
+    was started for)."""
+    environments = job.environments
+    if not environments:
+        raise RenderError("the service takes part in no environment")
+    if job.kind == "multibranch":
+        return None
+    if len(environments) != 1:
+        raise RenderError("a pipeline job deploys exactly one environment")
+    env = environments[0]
+    if env.is_glob and p.spec.defaults.push_credentials is None:
+        raise RenderError(
+            f"environment {env.name}: the glob {env.branch!r} needs defaults.push_credentials "
+            "(the job builds the branch a push names) or layout: multibranch"
+        )
+    return {
+        "url": service.repo,
+        "branch": env.branch,
+        "credentials": service.repo_credentials,
+        "pushed": env.is_glob,
+    }
+
+
+@lru_cache(maxsize=256, typed=True)
+def _branch_check(glob: str) -> dict[str, str]:
+    """What the Branch stage of a glob environment's job checks ``BRANCH`` with."""
+    return {
+        "pattern": branch_regex(glob),
+        "missing": (
+            f"No branch to build: BRANCH is empty. This job is started by the push webhook, "
+            f"for a push to a branch that {glob} matches, and builds that branch; to start "
+            f"it by hand, use Build with Parameters and set BRANCH to such a branch."
+        ),
+        "refused": (
+            f"BRANCH does not name a branch that {glob} matches ({NAME_CHARS_HINT}); "
+            "nothing was checked out."
+        ),
+    }
+
+
+def _pushed_glob(checkout: Mapping[str, Any] | None) -> str | None:
+    """The glob of a job that checks out the branch a push names (None for any other job)."""
+    if checkout is None or not checkout["pushed"]:
+        return None
+    glob: str = checkout["branch"]
+    return glob
+
+
+@lru_cache(maxsize=256, typed=True)
+def _branch_check_block(glob: str | None) -> str:
+    """The Branch stage of a glob environment's job ('' for any other job)."""
+    return _render_block(
+        "branch_check", {"branch_check": None if glob is None else _branch_check(glob)}
+    )
+
+
+@cache
+def _multibranch_checkout_block() -> str:
+    return _render_block("checkout", {"checkout": None})
+
+
 def _service_context(p: Plan, job: JobPlan, service: Service) -> dict[str, Any]:
     """Every name the service template uses, for ``job``."""
     defaults = p.spec.defaults
     multibranch = job.kind == "multibranch"
-    if not job.environments:
-        raise RenderError("the service takes part in no environment")
-    if not multibranch and len(job.environments) != 1:
-        raise RenderError("a pipeline job deploys exactly one environment")
-    checkout = None
-    if not multibranch:
-        checkout = {
-            "url": service.repo,
-            "branch": job.environments[0].branch,
-            "credentials": service.repo_credentials,
-        }
+    checkout = _checkout(p, job, service)
     image = service.image
     trigger = service.trigger
     deploy_script = None
@@ -230,16 +397,18 @@ def _service_context(p: Plan, job: JobPlan, service: Service) -> dict[str, Any]:
         deploy_script = _deploy_script(trigger.credentials is not None)
     return {
         **_options(defaults),
+        **_release_scripts(),
         "container": defaults.container,
         "registry_credentials": defaults.registry_credentials,
         "image_repo": f"{defaults.registry}/{image.name}",
         "registry_host": registry_host(defaults.registry),
         "deploy_webhook": trigger.webhook if trigger is not None else None,
         "checkout": checkout,
+        "branch_check": None if (glob := _pushed_glob(checkout)) is None else _branch_check(glob),
         "build": service.build,
         "test_command": service.test.command if service.test is not None else None,
         "test_junit": service.test.junit if service.test is not None else None,
-        "environments": [_deploy_env(env, multibranch) for env in job.environments],
+        "environments": [_deploy_env(env, multibranch, service) for env in job.environments],
         "image_script": _image_script(image),
         "deploy_script": deploy_script,
         "deploy_credentials": trigger.credentials if trigger is not None else None,
@@ -247,15 +416,14 @@ def _service_context(p: Plan, job: JobPlan, service: Service) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=64, typed=True)
-def _head_block(agent_label: str, timeout_minutes: int, builds_to_keep: int) -> str:
-    return _render_block(
-        "head",
-        {
-            "agent_label": agent_label,
-            "timeout_minutes": timeout_minutes,
-            "builds_to_keep": builds_to_keep,
-        },
-    )
+def _head_block(builds_to_keep: int) -> str:
+    return _render_block("head", {"builds_to_keep": builds_to_keep})
+
+
+@lru_cache(maxsize=64, typed=True)
+def _group_block(agent_label: str, timeout_minutes: int) -> str:
+    """The opening of "Build and publish": its agent and timeout."""
+    return _render_block("group", {"agent_label": agent_label, "timeout_minutes": timeout_minutes})
 
 
 @lru_cache(maxsize=64, typed=True)
@@ -273,52 +441,48 @@ def _service_text(p: Plan, job: JobPlan, service: Service) -> str:
     rendered from. Equal to rendering the whole template with :func:`_service_context`
     (tested), which also makes the same checks."""
     defaults = p.spec.defaults
-    environments = job.environments
     multibranch = job.kind == "multibranch"
-    if not environments:
-        raise RenderError("the service takes part in no environment")
-    if not multibranch and len(environments) != 1:
-        raise RenderError("a pipeline job deploys exactly one environment")
+    checkout = _checkout(p, job, service)
     trigger = service.trigger
     test = service.test
     parts = [
-        _head_block(defaults.agent, defaults.timeout_minutes, defaults.builds_to_keep),
+        _head_block(defaults.builds_to_keep),
         _environment_block(
             f"{defaults.registry}/{service.image.name}",
             registry_host(defaults.registry),
             trigger.webhook if trigger is not None else None,
         ),
-    ]
-    if not multibranch:
-        checkout = {
-            "url": service.repo,
-            "branch": environments[0].branch,
-            "credentials": service.repo_credentials,
-        }
-        parts.append(_render_block("checkout", {"checkout": checkout}))
-    parts.append(
+        _branch_check_block(_pushed_glob(checkout)),
+        _group_block(defaults.agent, defaults.timeout_minutes),
+        _multibranch_checkout_block()
+        if checkout is None
+        else _render_block("checkout", {"checkout": checkout}),
         _build_block(
             defaults.container,
             defaults.agent,
             service.build,
             test.command if test is not None else None,
             test.junit if test is not None else None,
-        )
-    )
+        ),
+    ]
     image_script = _image_script(service.image)
     deploy_script = None
     deploy_credentials = None
     if trigger is not None:
         deploy_credentials = trigger.credentials
         deploy_script = _deploy_script(deploy_credentials is not None)
-    for env in environments:
+    keys = [_env_key(env, multibranch, service) for env in job.environments]
+    for key in keys:
         parts.append(
             _deliver_block(
-                _env_key(env, multibranch),
-                defaults.registry_credentials,
-                image_script,
-                deploy_script,
-                deploy_credentials,
+                key, defaults.registry_credentials, image_script, deploy_script, deploy_credentials
+            )
+        )
+    parts.append(_group_end_block())
+    for key in keys:
+        parts.append(
+            _gate_block(
+                key, defaults.agent, defaults.timeout_minutes, deploy_script, deploy_credentials
             )
         )
     parts.append(_tail_block())
@@ -374,6 +538,13 @@ def _seed_context(p: Plan, seed: Seed) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=1024, typed=True)
+def _scan_text(project: str, builds_to_keep: int) -> str:
+    """The scan job's Jenkinsfile: schedules a scan of the multibranch project ``project``
+    (its full name)."""
+    return _render(_SCAN_TEMPLATE, {"project": project, "builds_to_keep": builds_to_keep})
+
+
 def render_jenkinsfile(p: Plan, job: JobPlan) -> str:
     """The Jenkinsfile of ``job`` (deterministic text ending with a newline).
 
@@ -390,6 +561,11 @@ def render_jenkinsfile(p: Plan, job: JobPlan) -> str:
             if job.service is None:
                 raise RenderError(f"a {job.kind} job needs a service")
             text = _service_text(p, job, job.service)
+        elif job.kind == "scan":
+            if job.service is None:
+                raise RenderError("a scan job needs a service")
+            project = "/".join((*p.root, job.service.name))
+            text = _scan_text(project, p.spec.defaults.builds_to_keep)
         else:
             raise RenderError(f"unknown job kind {job.kind!r}")
     except RenderError as exc:

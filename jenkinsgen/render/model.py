@@ -11,7 +11,7 @@ from typing import Literal
 
 from jenkinsgen.plan import ItemPath
 
-ItemKind = Literal["folder", "pipeline", "multibranch", "seed"]
+ItemKind = Literal["folder", "pipeline", "multibranch", "seed", "scan"]
 
 #: Every description of a managed item carries this marker line (see ``marker_line``).
 MARKER_PREFIX = "managed-by: jenkinsgen"

@@ -3,14 +3,20 @@
 One project per service with a git branch source: ``remote`` is the service repository,
 ``credentialsId`` its (optional) credentials, and the traits discover branches and, when
 every environment's branch can be written as a wildcard (``develop``, ``release/*``), keep
-only those branches, so a feature branch does not get a job. A branch glob using ``?`` or
-``[...]`` cannot be said in the wildcard filter; then every branch is discovered and the
-Jenkinsfile's ``when { branch ... }`` alone chooses the environment stages.
+only those branches, so a feature branch does not get a job. The filter (scm-api's
+``WildcardSCMHeadFilterTrait``) turns ``*`` into "any characters, ``/`` included", so for such
+globs it is wider than the Jenkinsfile's ``when { branch ..., comparator: 'GLOB' }``, which
+then decides. A glob using ``?`` or ``[...]`` cannot be said in the filter, and a ``**``
+segment can match no segment at all (``release/**`` matches ``release``), which the filter's
+``release/.*`` would not let through; for those every branch is discovered and the ``when``
+alone chooses the environment stages.
 
-Pushes reach the project through the git plugin's ``notifyCommit`` hook, which re-indexes
-every git branch source with a matching remote; a daily ``PeriodicFolderTrigger`` re-indexes
-as a safety net for a missed hook. ``WorkflowBranchProjectFactory`` reads ``Jenkinsfile``
-from the root of each branch.
+Pushes reach the project through its scan job (``<service>-scan``, rendered with
+``defaults.push_credentials``): the push webhook starts that pipeline job, which schedules a
+scan of this project (a multibranch project cannot carry the Generic Webhook Trigger itself,
+and the git plugin's ``notifyCommit`` needs an access token no rendered file can configure).
+A daily ``PeriodicFolderTrigger`` re-indexes as a safety net for a missed hook.
+``WorkflowBranchProjectFactory`` reads ``Jenkinsfile`` from the root of each branch.
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ _DAY_MS = str(24 * 60 * 60 * 1000)
 def wildcard_includes(branches: Sequence[str]) -> str | None:
     """The wildcard filter for ``branches`` (space separated), or None if one needs more."""
     if any(ch in b for b in branches for ch in "?[]"):
+        return None
+    if any("**" in b.split("/") for b in branches):
         return None
     return " ".join(dict.fromkeys(branches))
 

@@ -18,6 +18,11 @@ import yaml
 from jenkinsgen.errors import SpecError, SpecProblem
 from jenkinsgen.spec.fields import INVALID, Collector
 from jenkinsgen.spec.model import Spec
+from jenkinsgen.spec.nodes import get as _get
+from jenkinsgen.spec.nodes import items as _items
+from jenkinsgen.spec.nodes import scalar as _scalar
+from jenkinsgen.spec.release import SEMANTIC_CHECKS as _RELEASE_CHECKS
+from jenkinsgen.spec.release import release_checks
 from jenkinsgen.spec.v1 import SPEC
 
 #: Message prefixes of the checks that span items and so cannot be said in JSON Schema.
@@ -27,6 +32,8 @@ SEMANTIC_CHECKS = (
     "duplicate environment branch",
     "duplicate image name",
     "unknown environment",
+    "glob branch",
+    *_RELEASE_CHECKS,
 )
 
 MAX_BYTES = 4 * 1024 * 1024
@@ -108,30 +115,12 @@ def _load_spec_text(data: bytes | str, name: str) -> Spec:
         raise SpecError([SpecProblem(name, 1, 1, "", "spec is empty")])
     collector = Collector(name)
     _semantic_checks(root, collector)
+    release_checks(root, collector)
     spec = SPEC.check(root, "", collector, 0)
     if collector.problems or spec is INVALID:
         raise SpecError(collector.problems)
     assert isinstance(spec, Spec)
     return dataclasses.replace(spec, source=name)
-
-
-def _get(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    if not isinstance(node, yaml.MappingNode):
-        return None
-    for k, v in node.value:
-        if isinstance(k, yaml.ScalarNode) and k.value == key:
-            return v if isinstance(v, yaml.Node) else None
-    return None
-
-
-def _items(node: yaml.Node | None) -> list[yaml.Node]:
-    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
-
-
-def _scalar(node: yaml.Node | None) -> str | None:
-    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str":
-        return str(node.value)
-    return None
 
 
 def _unique(
@@ -162,11 +151,37 @@ def _unique(
     return first
 
 
+#: Characters that make an environment branch a glob (as ``Environment.is_glob`` says).
+_GLOB_CHARS = frozenset("*?[")
+
+
+def _globs_need_push_trigger(root: yaml.Node, envs: list[yaml.Node], c: Collector) -> None:
+    """In the per-environment layout a glob environment's job builds the branch a push names
+    (docs/jenkinsfile.md), so it needs the push trigger; the multibranch layout needs none."""
+    layout = _get(root, "layout")
+    if layout is not None and _scalar(layout) != "per-environment":
+        return
+    if _scalar(_get(_get(root, "defaults"), "push_credentials")) is not None:
+        return
+    for i, env in enumerate(envs):
+        node = _get(env, "branch")
+        branch = _scalar(node)
+        if node is not None and branch is not None and _GLOB_CHARS.intersection(branch):
+            c.add(
+                node,
+                f"environments[{i}].branch",
+                f"glob branch {branch!r} needs defaults.push_credentials (a per-environment "
+                "job builds the branch a push names) or layout: multibranch (a job per "
+                "matching branch)",
+            )
+
+
 def _semantic_checks(root: yaml.Node, c: Collector) -> None:
     envs = _items(_get(root, "environments"))
     services = _items(_get(root, "services"))
     env_names = _unique(c, "environments", envs, "name", "environment name")
     _unique(c, "environments", envs, "branch", "environment branch")
+    _globs_need_push_trigger(root, envs, c)
     _unique(c, "services", services, "name", "service name", value_of=str.lower)
     image_owner: dict[str, int] = {}
     for i, svc in enumerate(services):

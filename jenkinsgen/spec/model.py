@@ -16,7 +16,11 @@ Layout = Literal["per-environment", "multibranch"]
 
 @dataclass(frozen=True)
 class Defaults:
-    """Settings shared by every service."""
+    """Settings shared by every service.
+
+    ``push_credentials`` is the id of a secret-text credential: the token a Git server's push
+    webhook must send to start the jobs (None: no push trigger is rendered).
+    """
 
     registry: str
     registry_credentials: str
@@ -24,6 +28,7 @@ class Defaults:
     container: str | None = None
     timeout_minutes: int = 60
     builds_to_keep: int = 20
+    push_credentials: str | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class Environment:
     deploy: Deploy = "auto"
     approvers: tuple[str, ...] = ()
     approval_timeout_minutes: int = 60
+    release: Release | None = None
 
     @property
     def manual(self) -> bool:
@@ -43,6 +49,14 @@ class Environment:
     @property
     def is_glob(self) -> bool:
         return any(ch in self.branch for ch in "*?[")
+
+    @property
+    def confirm(self) -> Confirm | None:
+        """How a release here is confirmed (``release.confirm``, by default as ``deploy``);
+        None without a release block."""
+        if self.release is None:
+            return None
+        return self.release.confirm or self.deploy
 
 
 @dataclass(frozen=True)
@@ -83,6 +97,7 @@ class Service:
     test: TestStep | None = None
     trigger: Trigger | None = None
     environments: tuple[str, ...] | None = None
+    run: Run | None = None
 
 
 #: Repository name of the seed image under ``defaults.registry`` when ``seed.image`` is unset.
@@ -146,6 +161,48 @@ class AgentTemplate:
     idle_minutes: int = 10
     docker: DockerCloud | None = None
     kubernetes: KubernetesCloud | None = None
+
+
+Confirm = Literal["auto", "manual"]
+
+
+@dataclass(frozen=True)
+class Proxy:
+    """The HAProxy in front of an environment: its frontend, runtime API socket and the
+    configuration file ``release proxy-config`` writes."""
+
+    listen: str
+    admin_socket: str
+    config: str
+
+
+@dataclass(frozen=True)
+class Release:
+    """An environment's runtime for blue-green releases (``environments[].release``).
+
+    ``ports`` is the inclusive range slot ports are allocated from; ``confirm`` is resolved
+    by the loader (it defaults to the environment's ``deploy``).
+    """
+
+    ports: tuple[int, int]
+    proxy: Proxy
+    state_dir: str
+    docker_host: str = "unix:///var/run/docker.sock"
+    network: str = "host"
+    confirm: Confirm | None = None
+    drain_timeout: int = 300
+
+
+@dataclass(frozen=True)
+class Run:
+    """How a service runs in a release environment (``services[].run``); ``hosts`` is
+    resolved by the loader (it defaults to the service name)."""
+
+    port: int = 8080
+    health: str = "/healthz"
+    health_timeout: int = 60
+    hosts: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

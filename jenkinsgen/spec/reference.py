@@ -68,23 +68,13 @@ def spec_reference_markdown() -> str:
     return "\n".join(parts)
 
 
-def _write_readme(readme: str = "README.md") -> None:
-    from pathlib import Path
-
-    path = Path(readme)
-    text = path.read_text(encoding="utf-8")
-    begin = text.index("<!-- spec-reference:begin")
-    begin = text.index("-->", begin) + 3
-    end = text.index("<!-- spec-reference:end -->")
-    path.write_text(
-        text[:begin] + "\n\n" + spec_reference_markdown() + "\n" + text[end:], encoding="utf-8"
-    )
-
-
 if __name__ == "__main__":
     import sys
+    from pathlib import Path
+
+    from jenkinsgen.docgen import write_section
 
     if "--write" in sys.argv:
-        _write_readme()
+        write_section(Path("README.md"), "spec-reference", spec_reference_markdown())
     else:
         print(spec_reference_markdown())

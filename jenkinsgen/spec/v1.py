@@ -9,6 +9,13 @@ from urllib.parse import urlsplit
 from jenkinsgen.spec import model
 from jenkinsgen.spec.agents import AGENTS
 from jenkinsgen.spec.fields import Field, Int, List, Obj, ObjRule, OneOf, Str, StrMap
+from jenkinsgen.spec.release import (
+    RELEASE,
+    RUN,
+    confirm_needs_approvers,
+    resolve_release,
+    resolve_run,
+)
 
 #: Safe Jenkins item name: letters, digits, '.', '_', '-'; no '..', not '.' alone.
 NAME = r"(?!\.\.?$)(?!.*\.\.)[A-Za-z0-9._-]+"
@@ -18,6 +25,8 @@ CREDENTIALS_ID = r"[A-Za-z0-9][A-Za-z0-9._@:-]*"
 CREDENTIALS_HINT = "a Jenkins credentials id (letters, digits, '.', '_', '@', ':', '-')"
 BRANCH = r"(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/*?+-]+"
 BRANCH_HINT = "a Git branch name or glob (letters, digits, '.', '_', '-', '/', '*', '?', '+')"
+EXACT_BRANCH = r"(?!/)(?!.*//)(?!.*\.\.)[A-Za-z0-9._/+-]+"
+EXACT_BRANCH_HINT = "an exact Git branch name (letters, digits, '.', '_', '-', '/', '+'; no glob)"
 LABEL = r"[A-Za-z0-9._-]+(?:(?: && | \|\| )[A-Za-z0-9._-]+)*"
 IMAGE_REF = r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*"
 IMAGE_HINT = "a lowercase image repository path such as registry.example.com/acme"
@@ -131,6 +140,12 @@ DEFAULTS = Obj(
             Int(description="Builds kept by the build discarder", minimum=1, maximum=10000),
             default=20,
         ),
+        "push_credentials": Field(
+            _cred(
+                "Credentials id (secret text) of the token Git push webhooks send; "
+                "without it no push trigger is rendered"
+            )
+        ),
     },
     build=lambda v: model.Defaults(**v),
     description="Settings shared by every service",
@@ -149,7 +164,10 @@ ENVIRONMENT = Obj(
         "name": Field(_name("Environment name"), required=True),
         "branch": Field(
             Str(
-                description="Git branch (exact or glob) that deploys here",
+                description=(
+                    "Git branch (exact or glob) that deploys here; a glob's per-environment "
+                    "job builds the branch a push names (needs defaults.push_credentials)"
+                ),
                 pattern=BRANCH,
                 pattern_hint=BRANCH_HINT,
             ),
@@ -180,8 +198,11 @@ ENVIRONMENT = Obj(
             ),
             default=60,
         ),
+        "release": Field(RELEASE),
     },
-    build=lambda v: model.Environment(**{**v, "approvers": tuple(v["approvers"])}),
+    build=lambda v: model.Environment(
+        **{**v, "approvers": tuple(v["approvers"]), "release": resolve_release(v)}
+    ),
     rules=[
         ObjRule(
             _manual_needs_approvers,
@@ -189,7 +210,8 @@ ENVIRONMENT = Obj(
                 "if": {"properties": {"deploy": {"const": "manual"}}, "required": ["deploy"]},
                 "then": {"required": ["approvers"], "properties": {"approvers": {"minItems": 1}}},
             },
-        )
+        ),
+        confirm_needs_approvers,
     ],
 )
 
@@ -240,7 +262,8 @@ def _build_service(v: dict[str, Any]) -> model.Service:
         test = model.TestStep(command=test)
     image = v["image"] or model.Image(name=v["name"].lower())
     envs = tuple(v["environments"]) if v["environments"] is not None else None
-    return model.Service(**{**v, "test": test, "image": image, "environments": envs})
+    run = resolve_run(v["run"], v["name"])
+    return model.Service(**{**v, "test": test, "image": image, "environments": envs, "run": run})
 
 
 SERVICE = Obj(
@@ -261,6 +284,7 @@ SERVICE = Obj(
                 description="Environments this service takes part in (default: all)",
             ),
         ),
+        "run": Field(RUN),
     },
     build=_build_service,
 )
@@ -272,9 +296,9 @@ SEED = Obj(
         "credentials": Field(_cred("Credentials id for cloning the config repository")),
         "branch": Field(
             Str(
-                description="Branch of the config repository",
-                pattern=BRANCH,
-                pattern_hint=BRANCH_HINT,
+                description="Branch of the config repository (an exact name)",
+                pattern=EXACT_BRANCH,
+                pattern_hint=EXACT_BRANCH_HINT,
             ),
             default="main",
         ),

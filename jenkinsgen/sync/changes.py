@@ -46,6 +46,7 @@ KIND_CLASSES = {
     "folder": FOLDER_CLASS,
     "pipeline": "org.jenkinsci.plugins.workflow.job.WorkflowJob",
     "seed": "org.jenkinsci.plugins.workflow.job.WorkflowJob",
+    "scan": "org.jenkinsci.plugins.workflow.job.WorkflowJob",
     "multibranch": "org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject",
 }
 

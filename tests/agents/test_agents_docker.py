@@ -24,6 +24,12 @@ def _ours(client: Any, ctl: Controller) -> dict[str, Any]:
     return {c.labels[AGENT]: c for c in client.containers.list(all=True, filters=filters)}
 
 
+def _nanoseconds(created: str) -> tuple[str, int]:
+    """Docker's RFC 3339 creation time (UTC, trailing zeros of the fraction dropped) as a key."""
+    whole, _, fraction = created.rstrip("Z").partition(".")
+    return whole, int(fraction.ljust(9, "0")[:9])
+
+
 def _status(ctl: Controller, hosts: tuple[str, ...] = (LOCAL,)) -> list[dict[str, str]]:
     result = ctl.cli("status", "--output", "json", hosts=hosts)
     assert result.exit_code == 0, result.output
@@ -199,12 +205,14 @@ def test_extras_are_removed_newest_first(
 ) -> None:
     args = ("--label", "docker", "--image", agent_image, "--pool", "build")
     assert controller.cli("up", "--count", "2", *args).exit_code == 0
-    time.sleep(1.1)
     assert controller.cli("up", "--count", "3", *args).exit_code == 0
+    # The engine's creation times (nanoseconds) decide, not names or the wall clock.
+    created = {name: c.attrs["Created"] for name, c in _ours(docker_client, controller).items()}
+    newest = max(created, key=lambda name: _nanoseconds(created[name]))
     down = controller.cli("up", "--count", "2", *args)
     assert down.exit_code == 0, down.output
-    assert "removed build-3" in down.stdout
-    assert sorted(_ours(docker_client, controller)) == ["build-1", "build-2"]
+    assert f"removed {newest}" in down.stdout
+    assert sorted(_ours(docker_client, controller)) == sorted(set(created) - {newest})
 
 
 def test_two_docker_hosts_round_robin(

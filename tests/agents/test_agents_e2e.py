@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from jenkinsgen.cli.main import cli
 from jenkinsgen.images import ImageInputs, build_image
+from tests.dockerlib.pull import image_or_skip
 from tests.e2e.conftest import RealJenkins, real_jenkins  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker, pytest.mark.slow]
@@ -36,14 +37,7 @@ PIPELINE = """<?xml version='1.1' encoding='UTF-8'?>
 
 @pytest.fixture(scope="module")
 def real_agent_image(docker_client: Any) -> Iterator[str]:
-    repo, _, tag = AGENT_BASE.partition(":")
-    try:
-        docker_client.images.get(AGENT_BASE)
-    except Exception:
-        try:
-            docker_client.images.pull(repo, tag=tag)
-        except Exception as exc:
-            pytest.skip(f"image not available: {AGENT_BASE} ({str(exc).splitlines()[0][:150]})")
+    image_or_skip(docker_client, AGENT_BASE)
     built = f"jenkinsgen-test/agents-e2e:{uuid.uuid4().hex[:8]}"
     try:
         build_image(docker_client, ImageInputs(kind="agent"), built, AGENT_BASE)

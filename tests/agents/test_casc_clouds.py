@@ -82,15 +82,16 @@ K8S_RESOURCE_PATHS = {
 }
 #: Keys we emit that the resources do not show, each a @DataBoundSetter of the plugin
 #: (KubernetesCloud.setNamespace/setServerUrl/setCredentialsId/setWebSocket; PodTemplate.
-#: setNamespace/setRemoteFs/setIdleMinutes/setInstanceCapStr; ContainerTemplate.setPrivileged/
-#: setEnvVars, whose list items have the same envVar shape as the template's).
+#: setNamespace/setIdleMinutes/setInstanceCapStr; ContainerTemplate.setPrivileged/
+#: setEnvVars, whose list items have the same envVar shape as the template's). Not
+#: PodTemplate.setRemoteFs: it is @Deprecated (tests/conformance checks every key against the
+#: plugin's source at the pinned version).
 K8S_SETTER_PATHS = {
     "kubernetes.namespace",
     "kubernetes.serverUrl",
     "kubernetes.credentialsId",
     "kubernetes.webSocket",
     "kubernetes.templates[].namespace",
-    "kubernetes.templates[].remoteFs",
     "kubernetes.templates[].idleMinutes",
     "kubernetes.templates[].instanceCapStr",
     "kubernetes.templates[].containers[].privileged",
@@ -189,6 +190,9 @@ def test_kubernetes_socket_mode_mounts_the_node_socket() -> None:
     assert template["label"] == "docker"
     assert [c["name"] for c in template["containers"]] == ["jnlp"]
     assert template["containers"][0]["image"] == "registry.example.com/acme/jenkins-agent:1"
+    # the agent's work directory is the container's, not the deprecated template remoteFs
+    assert template["containers"][0]["workingDir"] == "/home/jenkins/agent"
+    assert "remoteFs" not in template
     assert template["volumes"] == [
         {
             "hostPathVolume": {

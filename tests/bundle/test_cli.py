@@ -264,7 +264,8 @@ def test_ctrl_c_during_download_leaves_dir_as_it_was(catalogue: Catalogue, tmp_p
     target = tmp_path / "dir"
     target.mkdir()
     (target / "keep.jpi").write_bytes(b"previous bundle")
-    catalogue.server.delay = 1.0
+    # Long enough that no archive can finish before the signal lands, even on a busy machine.
+    catalogue.server.delay = 3.0
     process = subprocess.Popen(
         _download_command(lock, target), stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )

@@ -4,6 +4,7 @@ Two layers, each cached by a content key in its tag and label so reruns are inst
 
 * ``debian_base``: a Debian bookworm ``minbase`` rootfs made by ``debootstrap`` from the Debian
   mirror (the apt registry is reachable) and ``docker import``-ed.
+* ``release_app``: the release tests' HTTP app (python3 from apt) FROM that base.
 * ``standin_jenkins`` / ``standin_agent``: built FROM that base, honouring the contract of the
   official ``jenkins/jenkins`` and ``jenkins/inbound-agent`` images (user jenkins 1000, the home,
   the ref directory, a start script), with a shell process standing in for java.
@@ -28,6 +29,7 @@ from pathlib import Path
 import docker
 
 STANDIN_DIR = Path(__file__).resolve().parent / "standin"
+RELEASE_APP_DIR = Path(__file__).resolve().parent.parent / "release" / "app"
 CACHE_LABEL = "org.jenkinsgen.test.cache-key"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 DEBIAN_SUITE = "bookworm"
@@ -165,6 +167,11 @@ def pip_ready_base(client: docker.DockerClient) -> str:
         bundle = HOST_CA_BUNDLE.read_bytes() if HOST_CA_BUNDLE.is_file() else b""
         (context / "host-ca-bundle.crt").write_bytes(bundle)
         return _build_from_dir(client, context, debian_base(client), "pip-base")
+
+
+def release_app(client: docker.DockerClient) -> str:
+    """The release tests' tiny HTTP app (python3 on the base; see tests/release/app)."""
+    return _build_from_dir(client, RELEASE_APP_DIR, debian_base(client), "release-app")
 
 
 def remove_cached_bases(client: docker.DockerClient) -> list[str]:

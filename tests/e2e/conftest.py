@@ -8,12 +8,9 @@ wizard off, and is removed afterwards, even when a test fails.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import socket
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,14 +19,17 @@ import docker
 import pytest
 import requests
 
+from tests.dockerlib.pull import image_or_skip
+
 #: Override with an image that already holds the plugins (e.g. the project's controller image).
 IMAGE = os.environ.get("JENKINSGEN_E2E_IMAGE", "jenkins/jenkins:lts-jdk21")
 #: Plugins the rendered jobs need, installed at start when the image is the bare official one.
-PLUGINS = "cloudbees-folder workflow-aggregator workflow-multibranch git"
+PLUGINS = (
+    "cloudbees-folder workflow-aggregator workflow-multibranch git generic-webhook-trigger"
+    " timestamper credentials-binding"
+)
 PULL_TIMEOUT = 20
 START_TIMEOUT = 600
-#: The pinned LTS the controller image is built FROM (override: JENKINSGEN_E2E_BASE).
-BASE = os.environ.get("JENKINSGEN_E2E_BASE", "jenkins/jenkins:2.555.2-lts-jdk21")
 
 
 @dataclass
@@ -44,35 +44,17 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _image(client: Any) -> tuple[Any, bool]:
-    """(image, pulled by us) or skip."""
-    import docker
-
-    try:
-        return client.images.get(IMAGE), False
-    except docker.errors.ImageNotFound:
-        pass
-    except docker.errors.DockerException as exc:
-        pytest.skip(f"image not available (Docker: {exc})")
-    repo, _, tag = IMAGE.partition(":")
-    try:
-        return client.images.pull(repo, tag=tag or "latest"), True
-    except Exception as exc:  # any pull failure means the same thing here
-        first = str(exc).splitlines()[0][:200]
-        pytest.skip(f"image not available: {IMAGE} cannot be pulled ({first})")
-
-
 @pytest.fixture(scope="session")
 def real_jenkins() -> Iterator[RealJenkins]:
     """A started Jenkins LTS controller (anonymous admin, no wizard) on 127.0.0.1."""
     try:
-        import docker
-
         client = docker.from_env(timeout=PULL_TIMEOUT)
         client.ping()
-    except Exception as exc:
+    except docker.errors.DockerException as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"no Docker engine under CI: {exc}")
         pytest.skip(f"image not available (no Docker engine: {exc})")
-    image, pulled = _image(client)
+    image, pulled = image_or_skip(client, IMAGE)
     port = _free_port()
     install = (
         ""
@@ -120,42 +102,3 @@ def real_jenkins() -> Iterator[RealJenkins]:
         if pulled:
             client.images.remove(image.id, force=True)
         client.close()
-
-
-@pytest.fixture(scope="module")
-def real_base(docker_client: Any) -> Iterator[str]:
-    """The real base image; one this fixture had to pull is removed again afterwards."""
-    pulled = False
-    try:
-        docker_client.images.get(BASE)
-    except docker.errors.ImageNotFound:
-        try:
-            repository, _, tag = BASE.rpartition(":")
-            docker_client.images.pull(repository, tag=tag)
-            pulled = True
-        except docker.errors.APIError as exc:
-            pytest.skip(f"image not available: {BASE} ({str(exc).splitlines()[0][:120]})")
-    try:
-        yield BASE
-    finally:
-        if pulled:
-            with contextlib.suppress(docker.errors.APIError):
-                docker_client.images.remove(BASE)
-
-
-def wait_for_login(port: int, container: Any, timeout: float = 300) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as reply:
-                return int(reply.status)
-        except urllib.error.HTTPError as exc:
-            if exc.code != 503:  # 503 while Jenkins is starting
-                return int(exc.code)
-        except OSError:
-            pass
-        container.reload()
-        if container.status == "exited":
-            raise AssertionError(container.logs().decode(errors="replace")[-3000:])
-        time.sleep(2)
-    raise AssertionError("Jenkins did not serve /login in time")

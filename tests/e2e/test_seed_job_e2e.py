@@ -10,9 +10,10 @@ on the controller's executor (label ``docker``), runs ``jenkinsgen apply --prune
 seed image (docker-workflow's ``docker`` agent with ``reuseNode``, ``--volumes-from`` the
 controller's container), and the spec's jobs appear.
 
-Plugins: ``JENKINSGEN_E2E_BUNDLE`` (a plugins.lock or a directory of .jpi files), else they are
-installed into the image with the base's ``jenkins-plugin-cli``. ``JENKINSGEN_E2E_SEED_BASE``
-overrides the seed image's base (default: the Dockerfile's ``debian:bookworm-slim``).
+Plugins: ``JENKINSGEN_E2E_BUNDLE`` (a plugins.lock or a directory of .jpi files), else the
+pinned list (images/controller/plugins.txt) is installed into the image with the base's
+``jenkins-plugin-cli``. ``JENKINSGEN_E2E_SEED_BASE`` overrides the seed image's base (default:
+the Dockerfile's ``debian:bookworm-slim``).
 """
 
 from __future__ import annotations
@@ -40,17 +41,12 @@ from jenkinsgen.images import ImageInputs, build_image, plugins_from_bundle, rea
 from jenkinsgen.render import render_spec
 from jenkinsgen.render.output import write_tree
 from jenkinsgen.spec import load_spec_text
+from tests.conformance import pins
 from tests.dockerlib.fixtures import DockerCleanup, free_port
-from tests.e2e.conftest import wait_for_login
+from tests.e2e.test_controller_image_e2e import real_base, wait_for_login  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker, pytest.mark.slow]
 
-#: What the controller needs for the seed job: casc, declarative Pipeline, git, docker agents,
-#: credentials binding, folders, timestamper (the rendered options use it).
-PLUGINS = (
-    "configuration-as-code workflow-aggregator git docker-workflow credentials-binding "
-    "cloudbees-folder timestamper"
-)
 SETUP = """\
 import com.cloudbees.plugins.credentials.CredentialsProvider
 import com.cloudbees.plugins.credentials.CredentialsScope
@@ -129,13 +125,20 @@ def config_repository(root: Path) -> Iterator[tuple[str, Callable[[str], None]]]
 
 
 def with_plugins(client: Any, image: str, tags: list[str]) -> str:
-    """``image`` plus PLUGINS, installed by the base's jenkins-plugin-cli into ref/plugins."""
-    dockerfile = f"FROM {image}\nRUN jenkins-plugin-cli --plugins {PLUGINS}\n".encode()
+    """``image`` plus the pinned plugins, installed by the base's jenkins-plugin-cli into
+    ref/plugins (with their dependencies)."""
+    listing = "".join(f"{name}:{version}\n" for name, version in pins.plugin_pins().items())
+    files = {
+        "plugins.txt": listing.encode(),
+        "Dockerfile": f"FROM {image}\nCOPY plugins.txt /tmp/plugins.txt\n"
+        "RUN jenkins-plugin-cli --plugin-file /tmp/plugins.txt\n".encode(),
+    }
     context = io.BytesIO()
     with tarfile.open(fileobj=context, mode="w") as tar:
-        info = tarfile.TarInfo("Dockerfile")
-        info.size = len(dockerfile)
-        tar.addfile(info, io.BytesIO(dockerfile))
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
     context.seek(0)
     tag = f"{image}-plugins"
     tags.append(tag)

@@ -18,10 +18,25 @@ def test_default_document_locks_the_controller_down() -> None:
     realm = jenkins["securityRealm"]["local"]
     assert realm["allowsSignup"] is False
     assert realm["users"] == [{"id": "admin", "password": "${JENKINS_ADMIN_PASSWORD}"}]
-    assert jenkins["authorizationStrategy"] == {
+    entries = jenkins["authorizationStrategy"]["globalMatrix"]["entries"]
+    assert entries == [
+        {"user": {"name": "admin", "permissions": ["Overall/Administer"]}},
+        {
+            "group": {
+                "name": "authenticated",
+                "permissions": ["Overall/Read", "Job/Read", "Job/Build", "View/Read"],
+            }
+        },
+    ]
+    assert jenkins["crumbIssuer"] == "standard"
+    assert "unclassified" not in doc
+
+
+def test_logged_in_authorization_is_still_available() -> None:
+    doc = controller_document(ControllerConfig(authorization="logged-in"))
+    assert doc["jenkins"]["authorizationStrategy"] == {
         "loggedInUsersCanDoAnything": {"allowAnonymousRead": False}
     }
-    assert "unclassified" not in doc
 
 
 def test_password_comes_from_a_file_reference() -> None:
@@ -42,13 +57,22 @@ def test_matrix_authorization_and_url() -> None:
         ControllerConfig(
             admin_user="ops",
             authorization="matrix",
+            admin_group="jenkins-admins",
+            approvers=("release-managers", "ops", "authenticated", "alice"),
             url="https://ci.example.com/",
             agent_port=-1,
             executors=2,
         )
     )
     entries = doc["jenkins"]["authorizationStrategy"]["globalMatrix"]["entries"]
-    assert {"user": {"name": "ops", "permissions": ["Overall/Administer"]}} in entries
+    assert entries[0] == {"user": {"name": "ops", "permissions": ["Overall/Administer"]}}
+    assert {"group": {"name": "jenkins-admins", "permissions": ["Overall/Administer"]}} in entries
+    # approvers: sorted, each once, never the admin or the authenticated pseudo-group again
+    approvers = [e["userOrGroup"] for e in entries if "userOrGroup" in e]
+    assert approvers == [
+        {"name": "alice", "permissions": ["Overall/Read", "Job/Read"]},
+        {"name": "release-managers", "permissions": ["Overall/Read", "Job/Read"]},
+    ]
     assert doc["unclassified"]["location"]["url"] == "https://ci.example.com/"
     assert doc["jenkins"]["slaveAgentPort"] == -1 and doc["jenkins"]["mode"] == "NORMAL"
 
@@ -73,6 +97,9 @@ def test_rendering_is_deterministic() -> None:
         (ControllerConfig(agent_port=70000), "agent port 70000"),
         (ControllerConfig(executors=-1), "executors -1"),
         (ControllerConfig(url="ftp://x/"), "url"),
+        (ControllerConfig(admin_group="a b"), "admin group 'a b'"),
+        (ControllerConfig(approvers=("ok", "-bad")), "approver '-bad'"),
+        (ControllerConfig(authorization="logged-in", admin_group="g"), "only with the matrix"),
     ],
 )
 def test_invalid_settings_are_named(config: ControllerConfig, fragment: str) -> None:

@@ -22,11 +22,21 @@ def test_cli_bakes_lock_casc_and_jobs(
     controller_image: str,  # keeps the shared Docker CLI layer cached for this build
     tmp_path: Path,
 ) -> None:
-    lock = write_file_lock(tmp_path, {"mailer": "1.2", "configuration-as-code": "1971.v"})
+    lock = write_file_lock(
+        tmp_path, {"mailer": "1.2", "configuration-as-code": "1971.v", "matrix-auth": "3.2.8"}
+    )
     out = tmp_path / "out"
     (out / "jobs" / "delivery" / "jobs" / "seed").mkdir(parents=True)
     (out / "jobs" / "delivery" / "config.xml").write_text("<folder/>")
     (out / "jobs" / "delivery" / "jobs" / "seed" / "config.xml").write_text("<seed/>")
+    spec = tmp_path / "jenkinsgen.yaml"
+    spec.write_text(
+        "version: 1\nfolder: delivery\n"
+        "defaults: {registry: registry.example.com/acme, registry_credentials: reg}\n"
+        "environments: [{name: prod, branch: main, deploy: manual,"
+        " approvers: [release-managers]}]\n"
+        "services: [{name: orders, repo: 'https://git.example.com/o.git', build: make}]\n"
+    )
     tag = docker_cleanup.name("jgtest-cli-controller")
     docker_cleanup.images.append(tag)
     result = CliRunner().invoke(
@@ -35,6 +45,7 @@ def test_cli_bakes_lock_casc_and_jobs(
             "image", "build", "controller", "--tag", tag, "--base", standin_jenkins_image,
             "--bundle", str(lock), "--jobs", str(out), "--admin-user", "ops",
             "--admin-password-file", "/run/secrets/admin",
+            "--spec", str(spec), "--approver", "qa-leads",
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -54,9 +65,13 @@ def test_cli_bakes_lock_casc_and_jobs(
     assert sorted(p.name for p in (home / "plugins").glob("*.jpi")) == [
         "configuration-as-code.jpi",
         "mailer.jpi",
+        "matrix-auth.jpi",
     ]
     assert (home / "jobs" / "delivery" / "jobs" / "seed" / "config.xml").read_text() == "<seed/>"
     code, casc = container.exec_run(["cat", "/usr/share/jenkinsgen/casc/image/controller.yaml"])
     assert code == 0
     users = yaml.safe_load(casc)["jenkins"]["securityRealm"]["local"]["users"]
     assert users == [{"id": "ops", "password": "${readFile:/run/secrets/admin}"}]
+    entries = yaml.safe_load(casc)["jenkins"]["authorizationStrategy"]["globalMatrix"]["entries"]
+    approvers = [e["userOrGroup"]["name"] for e in entries if "userOrGroup" in e]
+    assert approvers == ["qa-leads", "release-managers"]  # --approver and the spec's

@@ -177,6 +177,8 @@ def test_push_reference_and_auth() -> None:
         (["image", "build", "controller", "--agent-port", "99999"], "agent port 99999"),
         (["image", "build", "agent", "--push", " "], "invalid registry"),
         (["image", "build", "controller", "--push", "Reg.example.com/Acme"], "invalid registry"),
+        (["image", "build", "controller", "--approver", "-x"], "approver '-x'"),
+        (["image", "build", "agent", "--approver", "qa"], "controller image only"),
     ],
 )
 def test_cli_usage_errors_are_one_line(args: list[str], message: str) -> None:
@@ -188,24 +190,39 @@ def test_cli_usage_errors_are_one_line(args: list[str], message: str) -> None:
     assert "Traceback" not in result.output
 
 
+def test_cli_reports_a_bad_spec_as_the_validator_does(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("version: 1\nfolder: x\n")
+    args = ["image", "build", "controller", "--spec", str(spec)]
+    result = CliRunner().invoke(cli, args, env={"DOCKER_HOST": "tcp://127.0.0.1:1"})
+    assert result.exit_code == 1
+    assert f"{spec}:1:1: defaults: missing required key 'defaults'" in result.output
+    assert "Traceback" not in result.output and "Docker" not in result.output
+
+
 def test_cli_checks_the_bundle_before_building(tmp_path: Path) -> None:
-    """matrix without matrix-auth is refused, a bundle without configuration-as-code is
-    warned about (unsecured controller); both before the engine is contacted."""
+    """A bundle with configuration-as-code but without matrix-auth is refused (the default
+    matrix casc would stop Jenkins at start); a bundle without configuration-as-code is warned
+    about (unsecured controller), and so is --authorization logged-in (approval gates do not
+    hold); all before the engine is contacted."""
     bundle = tmp_path / "bundle"
     make_plugin(bundle, "mailer")
     no_engine = {"DOCKER_HOST": "tcp://127.0.0.1:1"}  # refused at once
     args = ["image", "build", "controller", "--bundle", str(bundle)]
-    result = CliRunner().invoke(cli, [*args, "--authorization", "matrix"], env=no_engine)
-    assert result.exit_code == 1
-    assert (
-        result.output == "error: --authorization matrix needs the matrix-auth plugin in --bundle\n"
-    )
     result = CliRunner().invoke(cli, args, env=no_engine)
     assert "warning: no configuration-as-code plugin in the bundle" in result.output
     assert "cannot reach the Docker engine" in result.output  # checked first, then the engine
     make_plugin(bundle, "configuration-as-code")
+    result = CliRunner().invoke(cli, args, env=no_engine)
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: --authorization matrix (the default) needs the matrix-auth plugin in --bundle "
+        "(images/controller/plugins.txt has it)\n"
+    )
+    result = CliRunner().invoke(cli, [*args, "--authorization", "logged-in"], env=no_engine)
+    assert "warning: --authorization logged-in gives every logged-in user" in result.output
     make_plugin(bundle, "matrix-auth")
-    result = CliRunner().invoke(cli, [*args, "--authorization", "matrix"], env=no_engine)
+    result = CliRunner().invoke(cli, args, env=no_engine)
     assert "warning" not in result.output and "cannot reach the Docker engine" in result.output
 
 

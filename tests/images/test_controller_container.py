@@ -8,7 +8,6 @@ is not writable by uid 1000, so every start below proves the entrypoint's fix-up
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -70,11 +69,10 @@ def test_root_owned_home_is_made_usable_and_sigterm_stops_it(
         assert (home / "plugins" / f"{name}.jpi").read_bytes() == (
             bundle_dir / f"{name}.jpi"
         ).read_bytes()
-    t0 = time.monotonic()
-    container.stop(timeout=20)
-    elapsed = time.monotonic() - t0
+    # Docker sends SIGKILL only after the timeout: exit 137 would mean SIGTERM was not passed
+    # on. The exit status, not the wall clock, tells (a busy machine can be slow to stop).
+    container.stop(timeout=120)
     container.reload()
-    assert elapsed < 5, f"SIGTERM took {elapsed:.1f}s (docker would have sent SIGKILL at 20s)"
     assert container.attrs["State"]["ExitCode"] == 143  # 128 + SIGTERM, passed through tini
 
 

@@ -67,12 +67,23 @@ class AstSummary:
         return [c for c in self.calls if c.name == name]
 
     def shell_commands(self) -> list[str]:
-        """The string argument of every ``sh`` call, in source order."""
+        """The script of every ``sh`` step whose output goes to the log, in source order
+        (``sh(script: ..., returnStdout: true)`` captures are :meth:`captured_commands`)."""
         out = []
         for call in self.calls_named("sh"):
+            if call.args == () and "script" in call.named_dict():
+                continue
             assert len(call.args) == 1, call
             out.append(call.args[0])
         return out
+
+    def captured_commands(self) -> list[str]:
+        """The script of every ``sh(script: ..., returnStdout: true)``, in source order."""
+        return [
+            c.named_dict()["script"]
+            for c in self.calls_named("sh")
+            if c.args == () and "script" in c.named_dict()
+        ]
 
 
 def find_groovy() -> str | None:

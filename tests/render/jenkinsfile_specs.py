@@ -9,6 +9,9 @@ from jenkinsgen.spec.model import (
     Defaults,
     Environment,
     Image,
+    Proxy,
+    Release,
+    Run,
     Seed,
     Service,
     Spec,
@@ -16,9 +19,12 @@ from jenkinsgen.spec.model import (
     Trigger,
 )
 
+#: The environments of DESIGN.md; staging follows ``release/*`` in the multibranch layout and
+#: the exact branch ``release`` in the per-environment layout (where a glob needs the push
+#: trigger, which these specs do not set; tests/render/test_pushed_branch.py covers globs).
 ENVIRONMENTS = (
     Environment(name="dev", branch="develop"),
-    Environment(name="staging", branch="release/*"),
+    Environment(name="staging", branch="release"),
     Environment(
         name="prod",
         branch="main",
@@ -45,6 +51,13 @@ def service(**changes: object) -> Service:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
+MULTIBRANCH_ENVIRONMENTS = (
+    ENVIRONMENTS[0],
+    replace(ENVIRONMENTS[1], branch="release/*"),
+    ENVIRONMENTS[2],
+)
+
+
 def spec(*services: Service, layout: str = "per-environment", **defaults: object) -> Spec:
     """A spec holding ``services`` (default: one ``orders``) and a seed job."""
     base_defaults = Defaults(
@@ -56,7 +69,7 @@ def spec(*services: Service, layout: str = "per-environment", **defaults: object
     return Spec(
         folder="delivery",
         defaults=replace(base_defaults, **defaults),  # type: ignore[arg-type]
-        environments=ENVIRONMENTS,
+        environments=MULTIBRANCH_ENVIRONMENTS if layout == "multibranch" else ENVIRONMENTS,
         services=services or (service(),),
         layout=layout,  # type: ignore[arg-type]
         seed=Seed(
@@ -83,3 +96,23 @@ def job(s: Spec, kind: str, env: str | None = None) -> tuple[Plan, JobPlan]:
             continue
         return p, j
     raise LookupError((kind, env))
+
+
+def release_spec(layout: str = "per-environment") -> Spec:
+    """``spec()`` whose staging (confirm: auto) and prod (confirm: manual) have a release."""
+
+    def release(confirm: str, first: int) -> Release:
+        return Release(
+            ports=(first, first + 99),
+            proxy=Proxy(listen="127.0.0.1:8480", admin_socket="/run/a.sock", config="/a.cfg"),
+            state_dir="/var/lib/jenkinsgen",
+            confirm=confirm,  # type: ignore[arg-type]
+        )
+
+    dev, staging, prod = MULTIBRANCH_ENVIRONMENTS if layout == "multibranch" else ENVIRONMENTS
+    envs = (
+        dev,
+        replace(staging, release=release("auto", 21000)),
+        replace(prod, release=release("manual", 22000)),
+    )
+    return replace(spec(service(run=Run(hosts=("orders",))), layout=layout), environments=envs)

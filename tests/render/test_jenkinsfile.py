@@ -41,13 +41,23 @@ def test_every_job_kind_parses(groovy: GroovyParser, layout: str, container: str
 
 def test_pipeline_options_agent_and_stages(groovy: GroovyParser) -> None:
     p, j = job(spec(), "pipeline", "dev")
-    s = parsed(groovy, render_jenkinsfile(p, j))
+    text = render_jenkinsfile(p, j)
+    s = parsed(groovy, text)
+    assert text.split("options {")[0].endswith("pipeline {\n    agent none\n    ")
     assert s.calls_named("label")[0].args == ("docker",)
     assert s.calls_named("logRotator")[0].named_dict() == {"numToKeepStr": "15"}
-    assert {"timestamps", "disableConcurrentBuilds", "buildDiscarder"} <= s.call_names()
-    assert s.calls_named("timeout")[0].named_dict() == {"unit": "MINUTES"}
-    assert "time: 45" in render_jenkinsfile(p, j)
+    assert {
+        "timestamps",
+        "disableConcurrentBuilds",
+        "buildDiscarder",
+        "skipDefaultCheckout",
+    } <= s.call_names()
+    [timeout] = s.calls_named("timeout")
+    assert timeout.named_dict() == {"unit": "MINUTES"}
+    assert timeout.within[:4] == ("pipeline", "stages", "stage", "options"), "a stage timeout"
+    assert "time: 45" in text
     assert stage_names(s) == [
+        "Build and publish",
         "Checkout",
         "Build",
         "Test",
@@ -61,6 +71,8 @@ def test_pipeline_options_agent_and_stages(groovy: GroovyParser) -> None:
         "branch": "develop",
         "credentialsId": "git-ro",
     }
+    assert s.captured_commands() == ["git rev-parse HEAD"]
+    assert "env.JENKINSGEN_COMMIT = sh(script: 'git rev-parse HEAD', returnStdout: true)" in text
     assert s.shell_commands()[:2] == ["mvn -B -DskipTests package", "mvn -B test"]
     assert "docker" not in s.call_names(), "no build container unless defaults.container is set"
     assert "when" not in s.call_names(), "a per-environment job deploys its one environment"
@@ -146,17 +158,65 @@ def test_no_trigger_no_deploy_stage(groovy: GroovyParser) -> None:
     assert "DEPLOY_WEBHOOK" not in text
 
 
+def _stage_blocks(text: str) -> dict[str, str]:
+    """Each top-level stage of the pipeline (8 spaces deep) and its text."""
+    parts = re.split(r"(?m)^        stage\('([^']*)'\) \{\n", text)
+    return {parts[i]: parts[i + 1] for i in range(1, len(parts), 2)}
+
+
 def test_manual_environment_waits_for_approvers_with_timeout(groovy: GroovyParser) -> None:
     p, j = job(spec(), "pipeline", "prod")
     text = render_jenkinsfile(p, j)
     s = parsed(groovy, text)
-    assert s.calls_named("submitter")[0].args == ("release-managers,ops",)
-    assert s.calls_named("message")[0].args == ("Deploy to prod?",)
-    assert "input" in s.call_names()
-    deploy = text[text.index("stage('Deploy trigger (prod)')") :]
-    assert re.search(r"options \{\s+timeout\(time: 30, unit: 'MINUTES'\)\s+\}\s+input \{", deploy)
+    [approval] = s.calls_named("input")
+    assert approval.named_dict() == {
+        "message": "Deploy to prod?",
+        "ok": "Deploy",
+        "submitter": "release-managers,ops",
+    }
+    assert approval.within[-1] == "timeout"
     p, j = job(spec(), "pipeline", "dev")
     assert "input" not in parsed(groovy, render_jenkinsfile(p, j)).call_names()
+
+
+def test_the_approval_holds_no_executor_and_has_its_own_timeout(groovy: GroovyParser) -> None:
+    """Issue 8, defect 4: no pipeline-wide agent or timeout; the approval waits in a stage
+    without an agent under approval_timeout_minutes; Checkout to Image share one agent; the
+    Deploy trigger takes an agent only after the approval."""
+    p, j = job(spec(), "pipeline", "prod")
+    text = render_jenkinsfile(p, j)
+    s = parsed(groovy, text)
+    top = (("pipeline",), ("pipeline", "options"))
+    pipeline_level = [c.name for c in s.calls if c.within in top]
+    assert "timeout" not in pipeline_level, "a pipeline-wide timeout would cut the approval short"
+    assert "agent none" in text.split("stages {")[0]
+    stages = _stage_blocks(text)
+    assert list(stages) == ["Build and publish", "Approve (prod)", "Deploy trigger (prod)"]
+    build = stages["Build and publish"]
+    assert build.startswith("            agent {\n                label 'docker'\n")
+    assert "timeout(time: 45, unit: 'MINUTES')" in build
+    for inner in ("Checkout", "Build", "Test", "Image (prod)"):
+        assert f"stage('{inner}')" in build, inner
+    assert "input" not in build
+    approve = stages["Approve (prod)"]
+    assert "agent" not in approve, "the approval must not hold an executor"
+    assert re.search(
+        r"timeout\(time: 30, unit: 'MINUTES'\) \{\s+input message: 'Deploy to prod\?'", approve
+    )
+    deploy = stages["Deploy trigger (prod)"]
+    assert deploy.startswith("            agent {\n                label 'docker'\n")
+    assert "timeout(time: 45, unit: 'MINUTES')" in deploy
+    assert "DEPLOY_ENV = 'prod'" in deploy and "Deploy to" not in deploy
+    # the image is tagged with, and the webhook names, the commit the Checkout stage recorded
+    image_script, deploy_script = s.shell_commands()[2], s.shell_commands()[3]
+    for script in (image_script, deploy_script):
+        assert 'commit="$JENKINSGEN_COMMIT"' in script and "git " not in script
+    # whichever layout: the same shape, and the multibranch gate waits only on its branch
+    p, j = job(spec(layout="multibranch"), "multibranch")
+    mb = _stage_blocks(render_jenkinsfile(p, j))
+    assert list(mb) == ["Build and publish", "Approve (prod)", "Deploy trigger (prod)"]
+    assert "when {\n                branch pattern: 'main'" in mb["Approve (prod)"]
+    assert "beforeAgent true" in mb["Deploy trigger (prod)"]
 
 
 def test_multibranch_when_branch_exact_and_glob(groovy: GroovyParser) -> None:
@@ -167,11 +227,14 @@ def test_multibranch_when_branch_exact_and_glob(groovy: GroovyParser) -> None:
     assert whens == [
         {"pattern": "develop", "comparator": "EQUALS"},
         {"pattern": "release/*", "comparator": "GLOB"},
-        {"pattern": "main", "comparator": "EQUALS"},
+        {"pattern": "main", "comparator": "EQUALS"},  # Deliver to prod
+        {"pattern": "main", "comparator": "EQUALS"},  # Approve (prod)
+        {"pattern": "main", "comparator": "EQUALS"},  # Deploy trigger (prod)
     ]
     assert "git" not in s.call_names(), "a multibranch Jenkinsfile uses the project's own checkout"
+    assert "checkout scm" in text
     names = stage_names(s)
-    assert names[:2] == ["Build", "Test"]
+    assert names[:4] == ["Build and publish", "Checkout", "Build", "Test"]
     assert len(names) == len(set(names)), "Declarative rejects duplicate stage names"
     for env in ("dev", "staging", "prod"):
         assert f"Deliver to {env}" in names and f"Image ({env})" in names
@@ -322,3 +385,24 @@ def test_parser_reports_syntax_errors_with_position(groovy: GroovyParser) -> Non
     summary = groovy.parse("pipeline {\n    stages {\n        stage('x' {\n")
     assert not summary.ok
     assert summary.errors[0].line >= 3 and summary.errors[0].column > 0
+
+
+def test_a_per_environment_glob_job_needs_the_push_trigger() -> None:
+    """Issue 8, defect 3: ``git branch: 'release/*'`` becomes the git plugin's LocalBranch and
+    ``git checkout -b release/* <sha>``, which git refuses. A glob environment's job builds the
+    branch the push trigger names instead (tests/render/test_pushed_branch.py), so without
+    ``push_credentials`` the validator refuses it with a location, and a Spec built in Python
+    is refused here, naming the job and both ways out."""
+    envs = (model.Environment(name="staging", branch="release/*"),)
+    s = replace(spec(), environments=envs)
+    p, j = job(s, "pipeline", "staging")
+    with pytest.raises(
+        RenderError, match=r"delivery/orders/staging: .*push_credentials.*layout: multibranch"
+    ):
+        render_jenkinsfile(p, j)
+    p, j = job(replace(s, defaults=replace(s.defaults, push_credentials="push")), "pipeline")
+    text = render_jenkinsfile(p, j)
+    assert "stage('Branch')" in text and "branch: params.BRANCH" in text
+    assert "'release/*'" not in text, "the glob is never a git branch argument"
+    p, j = job(replace(spec(layout="multibranch"), environments=envs), "multibranch")
+    assert "comparator: 'GLOB'" in render_jenkinsfile(p, j)

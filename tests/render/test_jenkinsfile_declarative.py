@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
 from jenkinsgen.render.jenkinsfile import render_jenkinsfile
-from jenkinsgen.spec import model
+from jenkinsgen.spec import load_spec, model
 from tests.render.groovy_ast import Call, GroovyParser
-from tests.render.jenkinsfile_specs import jobs, service, spec
+from tests.render.jenkinsfile_specs import jobs, release_spec, service, spec
+
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 #: Where each name may appear: the name of the block it must sit directly in.
 PARENTS: dict[str, set[str | None]] = {
@@ -29,7 +32,8 @@ PARENTS: dict[str, set[str | None]] = {
     "stage": {"stages"},
     "steps": {"stage"},
     "when": {"stage"},
-    "input": {"stage"},
+    "beforeAgent": {"when"},
+    "input": {"stage", "timeout"},
     "always": {"post"},
     "label": {"agent", "docker"},
     "docker": {"agent"},
@@ -41,18 +45,31 @@ PARENTS: dict[str, set[str | None]] = {
     "timestamps": {"options"},
     "buildDiscarder": {"options"},
     "disableConcurrentBuilds": {"options"},
-    "timeout": {"options"},
+    "skipDefaultCheckout": {"options"},
+    "timeout": {"options", "steps", "script"},
     "logRotator": {"buildDiscarder"},
     "branch": {"when"},
     "message": {"input"},
     "ok": {"input"},
     "submitter": {"input"},
     "git": {"steps"},
-    "sh": {"steps", "withCredentials"},
+    "checkout": {"steps"},
+    "build": {"steps"},
+    "script": {"steps"},
+    "trim": {"script"},
+    "sh": {"steps", "withCredentials", "script"},
     "junit": {"always"},
     "withCredentials": {"steps"},
     "usernamePassword": {"withCredentials"},
     "string": {"withCredentials"},
+    # The Release stages (environments with a release block).
+    "readFile": {"script"},
+    # The Branch stage of a glob environment (per-environment layout): Groovy inside script.
+    "matches": {"script"},
+    "expression": {"when"},
+    "choice": {"input"},
+    "echo": {"script"},
+    "error": {"script"},
 }
 #: Sections that may appear at most once in one block.
 ONCE = {"agent", "options", "environment", "stages", "post", "steps", "when", "input", "always"}
@@ -90,7 +107,7 @@ def check_block(node: Node, stage_names: list[str]) -> None:
         )
     if node.call.name == "stages":
         assert counts["stage"] >= 1 and set(counts) == {"stage"}
-    if node.call.name == "input":
+    if node.call.name == "input" and node.call.parent == "stage":  # the directive
         assert counts["message"] == 1
     for child in node.children:
         assert child.call.name in PARENTS, f"unexpected call {child.call.name}"
@@ -100,9 +117,36 @@ def check_block(node: Node, stage_names: list[str]) -> None:
         check_block(child, stage_names)
 
 
+def holds_agent(node: Node) -> bool:
+    """``agent { ... }`` with a label or a container, not ``agent none``."""
+    return any(c.call.name == "agent" and c.children for c in node.children)
+
+
+def calls_by_agent(node: Node, held: bool = False) -> list[tuple[Call, bool]]:
+    """Every call with whether some enclosing pipeline or stage holds an agent there."""
+    held = held or (node.call.name in ("pipeline", "stage") and holds_agent(node))
+    found = [(node.call, held)]
+    for child in node.children:
+        found += calls_by_agent(child, held)
+    return found
+
+
+def inputs_under_an_agent(node: Node) -> list[Call]:
+    """Every ``input`` reached while some enclosing pipeline or stage holds an agent."""
+    return [call for call, held in calls_by_agent(node) if call.name == "input" and held]
+
+
+def steps_without_an_agent(node: Node) -> list[Call]:
+    """Every ``sh`` or ``readFile`` (they need a workspace) reached with no agent held."""
+    return [
+        call for call, held in calls_by_agent(node) if call.name in ("sh", "readFile") and not held
+    ]
+
+
 SPECS = {
     "per-environment": spec(),
     "multibranch": spec(layout="multibranch"),
+    "multibranch-push": spec(layout="multibranch", push_credentials="hook"),
     "container": spec(container="maven:3.9"),
     "multibranch-container": spec(layout="multibranch", container="maven:3.9"),
     "minimal": spec(service(test=None, trigger=None, repo_credentials=None)),
@@ -113,6 +157,15 @@ SPECS = {
         ),
         layout="multibranch",
     ),
+    "release": release_spec(),
+    "multibranch-release": release_spec(layout="multibranch"),
+    # What users start from, and every golden case (glob branches with the push trigger,
+    # releases, seed, clouds): each combination the templates can be asked for.
+    "example": load_spec(ROOT / "examples" / "jenkinsgen.yaml"),
+    **{
+        f"golden-{path.parent.name}": load_spec(path)
+        for path in sorted((ROOT / "tests" / "golden").glob("*/spec.yaml"))
+    },
 }
 
 
@@ -129,6 +182,42 @@ def test_every_jenkinsfile_has_a_declarative_shape(groovy: GroovyParser, case: s
         names: list[str] = []
         check_block(root, names)
         assert len(names) == len(set(names)), f"duplicate stage names in {j.path}: {names}"
+        assert not steps_without_an_agent(root), f"{j.path}: a script without an agent"
+        for call, _ in calls_by_agent(root):
+            if call.name == "input":
+                assert "timeout" in call.within, f"{j.path}: an input with no timeout of its own"
+        if j.kind != "seed":  # the seed has no approval (its template is the images' part)
+            assert not holds_agent(root), f"{j.path}: a pipeline-wide agent"
+            assert not inputs_under_an_agent(root), f"{j.path}: an approval holds an executor"
+            [options] = [c for c in root.children if c.call.name == "options"]
+            pipeline_wide = {c.call.name for c in options.children}
+            assert "timeout" not in pipeline_wide, f"{j.path}: a pipeline-wide timeout"
+
+
+def test_the_agent_checker_sees_an_approval_that_holds_an_executor(groovy: GroovyParser) -> None:
+    """What issue 8 found (defect 4): ``input`` under a pipeline-wide agent holds it."""
+    held = groovy.parse(
+        "pipeline {\n agent { label 'x' }\n stages {\n  stage('a') {\n"
+        "   input { message 'ok?' }\n   steps { sh 'true' }\n  }\n }\n}\n"
+    )
+    [root] = tree(held.calls)
+    assert holds_agent(root) and len(inputs_under_an_agent(root)) == 1
+    free = groovy.parse(
+        "pipeline {\n agent none\n stages {\n  stage('a') {\n   steps {\n"
+        "    timeout(time: 5, unit: 'MINUTES') { input message: 'ok?' }\n   }\n  }\n }\n}\n"
+    )
+    [root] = tree(free.calls)
+    assert not holds_agent(root) and inputs_under_an_agent(root) == []
+    assert [c.name for c in steps_without_an_agent(root)] == []
+
+
+def test_the_agent_checker_sees_a_script_without_an_agent(groovy: GroovyParser) -> None:
+    bare = groovy.parse(
+        "pipeline {\n agent none\n stages {\n  stage('a') {\n   steps {\n    sh 'true'\n"
+        "    script { x = readFile('f') }\n   }\n  }\n }\n}\n"
+    )
+    [root] = tree(bare.calls)
+    assert [c.name for c in steps_without_an_agent(root)] == ["sh", "readFile"]
 
 
 def test_the_checker_rejects_misplaced_directives(groovy: GroovyParser) -> None:

@@ -135,6 +135,8 @@ def run_script(script: str, fake_bin: Path, env: dict[str, str]) -> list[list[st
 
 
 IMAGE_ENV = {
+    # what the Checkout stage records with git rev-parse HEAD
+    "JENKINSGEN_COMMIT": "0123456789abcdef0123456789abcdef01234567",
     "IMAGE_REPO": "registry.example.com/acme/orders",
     "REGISTRY_HOST": "registry.example.com",
     "DEPLOY_ENV": "dev",

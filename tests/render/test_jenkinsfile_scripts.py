@@ -1,7 +1,10 @@
 """The generated Image and Deploy trigger scripts, run for real.
 
 The scripts are taken from the Jenkinsfile as Groovy parses it (the very strings Jenkins hands to
-``sh``) and run with ``/bin/sh -xe`` in a real Git checkout: the Deploy trigger POSTs with real
+``sh``) and run with ``/bin/sh -xe`` in a real Git checkout, with ``JENKINSGEN_COMMIT`` set to
+what the Checkout stage's own ``sh(script: ..., returnStdout: true).trim()`` prints there; a
+manual environment's Deploy trigger runs in an empty directory, as on the agent it takes after
+the approval. The Deploy trigger POSTs with real
 curl to an HTTP server on 127.0.0.1, the Image stage builds with the real Docker engine and pushes
 to a real registry with htpasswd auth. Wrappers in front of ``curl`` and ``docker`` record every
 argument list, to prove that no secret is ever a process argument or in the build log.
@@ -29,7 +32,7 @@ from jenkinsgen.plan import plan
 from jenkinsgen.render.jenkinsfile import render_jenkinsfile
 from jenkinsgen.spec import load_spec_text, model
 from tests.dockerlib.fixtures import DockerCleanup, Registry
-from tests.render.groovy_ast import GroovyParser
+from tests.render.groovy_ast import AstSummary, GroovyParser
 from tests.render.jenkinsfile_specs import job, service, spec
 
 TOKEN = "tok-3f9a1c7e5b2d4a60"  # what Jenkins would bind from the secret-text credential
@@ -121,6 +124,16 @@ def recorded_argv(log: Path) -> list[list[str]]:
     return out
 
 
+def checkout_commit(summary: AstSummary, work: Path) -> str:
+    """What the Checkout stage records in JENKINSGEN_COMMIT: its captured command's output in
+    the work tree, trimmed."""
+    [command] = summary.captured_commands()
+    proc = subprocess.run(
+        ["/bin/sh", "-c", command], cwd=work, capture_output=True, text=True, check=True
+    )
+    return proc.stdout.strip()
+
+
 def run_sh(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     script_file = cwd.parent / "script.sh"
     script_file.write_text(script, encoding="utf-8")
@@ -144,12 +157,14 @@ def test_deploy_trigger_posts_json_with_bearer_token(
     url, received = webhook
     work, head = checkout
     p, j = job(spec(), "pipeline", "staging")
-    deploy = groovy.parse(render_jenkinsfile(p, j)).shell_commands()[-1]
+    summary = groovy.parse(render_jenkinsfile(p, j))
+    deploy = summary.shell_commands()[-1]
     path, log = wrapped_path(tmp_path, "curl")
     env = {
         "PATH": path,
         "ARGV_LOG": str(log),
         "HOME": str(tmp_path),
+        "JENKINSGEN_COMMIT": checkout_commit(summary, work),
         "IMAGE_REPO": "registry.example.com/acme/orders",
         "DEPLOY_ENV": "staging",
         "DEPLOY_WEBHOOK": url,
@@ -174,18 +189,50 @@ def test_deploy_trigger_posts_json_with_bearer_token(
 def test_deploy_trigger_fails_the_stage_when_the_webhook_fails(
     groovy: GroovyParser, tmp_path: Path, checkout: tuple[Path, str]
 ) -> None:
-    work, _ = checkout
+    work, head = checkout
     p, j = job(spec(), "pipeline", "dev")
     deploy = groovy.parse(render_jenkinsfile(p, j)).shell_commands()[-1]
     env = {
         "PATH": os.environ["PATH"],
         "HOME": str(tmp_path),
+        "JENKINSGEN_COMMIT": head,
         "IMAGE_REPO": "registry.example.com/acme/orders",
         "DEPLOY_ENV": "dev",
         "DEPLOY_WEBHOOK": "http://127.0.0.1:1/none",  # nothing listens on port 1
     }
     proc = run_sh(deploy.replace("--retry 3", "--retry 0"), work, env)
     assert proc.returncode != 0
+
+
+def test_deploy_after_approval_runs_without_a_workspace(
+    groovy: GroovyParser,
+    tmp_path: Path,
+    webhook: tuple[str, Received],
+    checkout: tuple[Path, str],
+) -> None:
+    """The manual Deploy trigger runs on the agent it takes after the approval, in a fresh
+    workspace: it names the image built from the commit the Checkout stage recorded."""
+    url, received = webhook
+    work, head = checkout
+    p, j = job(spec(), "pipeline", "prod")
+    summary = groovy.parse(render_jenkinsfile(p, j))
+    deploy = summary.shell_commands()[-1]
+    empty = tmp_path / "fresh workspace"
+    empty.mkdir()
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "JENKINSGEN_COMMIT": checkout_commit(summary, work),
+        "IMAGE_REPO": "registry.example.com/acme/orders",
+        "DEPLOY_ENV": "prod",
+        "DEPLOY_WEBHOOK": url,
+        "DEPLOY_TOKEN": TOKEN,
+    }
+    proc = run_sh(deploy, empty, env)
+    assert proc.returncode == 0, proc.stderr
+    [request] = received.requests
+    assert json.loads(request["body"])["image"] == f"registry.example.com/acme/orders:{head}"
+    assert list(empty.iterdir()) == []
 
 
 @pytest.mark.docker
@@ -210,7 +257,8 @@ def test_image_stage_builds_tags_and_pushes(
     s = spec(svc, registry=f"{local_registry.address}/jgtest-{docker_cleanup.name('r')}")
     p, j = job(s, "pipeline", "dev")
     text = render_jenkinsfile(p, j)
-    image_script = groovy.parse(text).shell_commands()[2]
+    summary = groovy.parse(text)
+    image_script = summary.shell_commands()[2]
     repo = f"{s.defaults.registry}/orders"
     assert f"IMAGE_REPO = '{repo}'" in text
     docker_cleanup.images.extend([f"{repo}:{head}", f"{repo}:dev"])
@@ -221,6 +269,7 @@ def test_image_stage_builds_tags_and_pushes(
         "HOME": str(tmp_path),
         "TMPDIR": str(tmp_path),
         "DOCKER_HOST": os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock"),
+        "JENKINSGEN_COMMIT": checkout_commit(summary, work),
         "IMAGE_REPO": repo,
         "REGISTRY_HOST": local_registry.address,
         "DEPLOY_ENV": "dev",

@@ -2,14 +2,17 @@
 
 JJB's XML is what many Jenkins installations have accepted for years, so it is the reference
 for element names and structure. The same script, description, sandbox flag, build discarder,
-disabled concurrency and push (SCM) trigger are given to ``jenkins-jobs test``; both documents
-are normalised (``plugin=`` attributes and layout whitespace dropped, JJB's own description
-suffix removed) and compared as sets of (element path, attributes, text). The only elements we
-write that JJB does not are listed in ``OURS_ONLY``, each for a stated reason.
+disabled concurrency and push trigger (Generic Webhook Trigger), and for a glob environment's
+job the ``BRANCH`` string parameter and the trigger's ``BRANCH`` variable, are given to
+``jenkins-jobs test``; both documents are normalised (``plugin=`` attributes and layout
+whitespace dropped, JJB's own description suffix removed) and compared as sets of (element
+path, attributes, text). The only elements we write that JJB does not are listed in
+``OURS_ONLY``, each for a stated reason.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -36,6 +39,15 @@ OURS_ONLY = {
         (),
         "false",
     ),
+    # GenericTrigger's header variable list, empty, as Jenkins saves it: XStream does not run
+    # field initialisers, so a missing list element would leave the field null.
+    (
+        "flow-definition/properties/org.jenkinsci.plugins.workflow.job.properties."
+        "PipelineTriggersJobProperty/triggers/org.jenkinsci.plugins.gwt.GenericTrigger/"
+        "genericHeaderVariables",
+        (),
+        None,
+    ),
 }
 
 SPEC = """\
@@ -45,6 +57,7 @@ defaults:
   registry: registry.example.com/acme
   registry_credentials: registry-push
   builds_to_keep: 17
+  push_credentials: git-push-token
 environments:
   - {name: prod, branch: main, deploy: manual, approvers: [ops]}
 services:
@@ -73,12 +86,38 @@ def _normalise(root: etree._Element) -> Counter[Entry]:
     return entries
 
 
-def _jjb_xml(tmp_path: Path, name: str, description: str, script: str, keep: int) -> bytes:
+#: For a glob environment's job: the BRANCH parameter and the trigger's BRANCH variable.
+GLOB_PARAMETERS = """\
+    parameters:
+      - string:
+          name: BRANCH
+          default: ''
+          description: {description}
+          trim: true
+"""
+GLOB_VARIABLE = """\
+            - {type: JSONPath, key: BRANCH, value: "$.ref", regex-filter: "^refs/heads/"}
+"""
+
+
+def _jjb_xml(
+    tmp_path: Path,
+    name: str,
+    description: str,
+    script: str,
+    keep: int,
+    push_filter: str,
+    branch_parameter: str | None = None,
+) -> bytes:
     jenkins_jobs = shutil.which("jenkins-jobs", path=str(Path(sys.executable).parent))
     if jenkins_jobs is None:
         pytest.fail("jenkins-jobs not installed (test dependency jenkins-job-builder)")
     (tmp_path / "Jenkinsfile").write_text(script, encoding="utf-8")
     (tmp_path / "description.txt").write_text(description, encoding="utf-8")
+    parameters = variable = ""
+    if branch_parameter is not None:
+        parameters = GLOB_PARAMETERS.format(description=json.dumps(branch_parameter))
+        variable = GLOB_VARIABLE
     (tmp_path / "jobs.yaml").write_text(
         f"""\
 - job:
@@ -92,9 +131,20 @@ def _jjb_xml(tmp_path: Path, name: str, description: str, script: str, keep: int
     properties:
       - build-discarder:
           num-to-keep: {keep}
-    triggers:
-      - pollscm:
-          cron: ""
+{parameters}    triggers:
+      - generic-webhook-trigger:
+          post-content-params:
+            - {{type: JSONPath, key: push_ref, value: "$.ref"}}
+            - {{type: JSONPath, key: push_after, value: "$.after"}}
+{variable}          regex-filter-text: "$item $push_ref $push_after"
+          regex-filter-expression: {json.dumps(push_filter)}
+          request-params:
+            - {{key: item}}
+          print-post-content: false
+          print-contrib-var: false
+          cause: "Push to $push_ref"
+          token-credential-id: git-push-token
+          silent-response: false
 """,
         encoding="utf-8",
     )
@@ -117,7 +167,9 @@ def test_pipeline_matches_jenkins_job_builder(tmp_path: Path) -> None:
     ours_root = parse_config_xml(job.config_xml)
     description = ours_root.find("description")
     assert description is not None and job.jenkinsfile is not None
-    theirs = _jjb_xml(tmp_path, "prod", element_text(description), job.jenkinsfile, 17)
+    push_filter = ours_root.findtext(".//regexpFilterExpression")
+    assert push_filter == r"^delivery/orders refs/heads/main (?!0+$)\S*$"
+    theirs = _jjb_xml(tmp_path, "prod", element_text(description), job.jenkinsfile, 17, push_filter)
     ours_n = _normalise(ours_root)
     theirs_n = _normalise(etree.fromstring(theirs))
     only_ours = set((ours_n - theirs_n).keys())
@@ -127,6 +179,35 @@ def test_pipeline_matches_jenkins_job_builder(tmp_path: Path) -> None:
     assert only_ours == OURS_ONLY, f"we write elements JJB does not: {extra}"
     script = [e for e in ours_n if e[0] == "flow-definition/definition/script"]
     assert script and script[0][2] == job.jenkinsfile
+
+
+def test_glob_environment_job_matches_jenkins_job_builder(tmp_path: Path) -> None:
+    """A glob environment's job adds the BRANCH parameter and the trigger's BRANCH variable
+    (with its regexpFilter); JJB writes the same elements for them."""
+    text = SPEC.replace("name: prod, branch: main", "name: prod, branch: 'release/*'")
+    rendered = render_spec(load_spec_text(text, "spec.yaml"))
+    job = next(i for i in rendered.items if i.kind == "pipeline")
+    ours_root = parse_config_xml(job.config_xml)
+    description = ours_root.find("description")
+    assert description is not None and job.jenkinsfile is not None
+    push_filter = ours_root.findtext(".//regexpFilterExpression")
+    assert push_filter is not None and "release/[A-Za-z0-9._+-]+ " in push_filter
+    parameter = ours_root.findtext(".//hudson.model.StringParameterDefinition/description")
+    assert parameter is not None
+    theirs = _jjb_xml(
+        tmp_path,
+        "prod",
+        element_text(description),
+        job.jenkinsfile,
+        17,
+        push_filter,
+        branch_parameter=parameter,
+    )
+    ours_n = _normalise(ours_root)
+    theirs_n = _normalise(etree.fromstring(theirs))
+    assert set((theirs_n - ours_n).keys()) == set()
+    assert set((ours_n - theirs_n).keys()) == OURS_ONLY
+    assert any(e[0].endswith("StringParameterDefinition/trim") for e in theirs_n)
 
 
 def test_normalisation_notices_drift(tmp_path: Path) -> None:

@@ -19,10 +19,10 @@ def _spec() -> Spec:
     lines = [
         "version: 1",
         "folder: fleet",
-        "defaults: {registry: r.example.com/x, registry_credentials: push}",
+        "defaults: {registry: r.example.com/x, registry_credentials: push, push_credentials: hook}",
         "environments:",
         "  - {name: dev, branch: develop}",
-        "  - {name: staging, branch: release/*}",
+        "  - {name: staging, branch: release}",
         "  - {name: prod, branch: main, deploy: manual, approvers: [ops]}",
         "services:",
     ]

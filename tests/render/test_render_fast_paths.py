@@ -55,7 +55,7 @@ def _compare_every_job(s: object) -> int:
     p = plan(s)  # type: ignore[arg-type]
     n = 0
     for job in p.jobs:
-        if job.kind == "seed" or job.service is None:
+        if job.kind in ("seed", "scan") or job.service is None:
             continue
         context = jf._service_context(p, job, job.service)
         whole = jf._service_text_whole(context)
@@ -108,7 +108,8 @@ def test_blocks_equal_the_whole_template_for_any_values(
     s = spec(svc, layout=layout, container=container, agent=agent)
     env = model.Environment(
         name=name,
-        branch="feature/*",
+        # a glob only where a layout can build it (multibranch); per-environment: exact
+        branch="feature/*" if layout == "multibranch" else "feature/x",
         deploy="manual" if manual else "auto",
         approvers=tuple(approvers),
     )
@@ -125,15 +126,42 @@ def test_blocks_equal_the_whole_template_for_any_values(
 
 def test_pipeline_xml_equals_a_fresh_tree() -> None:
     from jenkinsgen.render import xml_pipeline
+    from jenkinsgen.render.xml_push import PushTrigger
 
     first = xml_pipeline.pipeline_xml("one\n\nmarker", "node {}\n", 5, "a/b")
     second = xml_pipeline.pipeline_xml("two & <three>", "x = '''\n'''\n", 7, "a/c")
-    fresh = xml_pipeline._build_skeleton()
-    fresh[1].text = "two & <three>"
-    fresh[3][0][0][1].text = "7"
-    fresh[4][0].text = "x = '''\n'''\n"
-    assert second == serialize(fresh)
+    fresh = xml_pipeline._build_skeleton("plain")
+    fresh.description.text = "two & <three>"
+    fresh.num_to_keep.text = "7"
+    fresh.script.text = "x = '''\n'''\n"
+    assert second == serialize(fresh.root)
     assert etree.fromstring(first.split(b"\n", 1)[1]).findtext("description") == "one\n\nmarker"
+    push = PushTrigger("tok-a", "f/s", "main")
+    xml_pipeline.pipeline_xml("one", "node {}\n", 5, "a/b", push)
+    other = PushTrigger("tok-b", "g/t", None)
+    third = xml_pipeline.pipeline_xml("three", "node {}\n", 9, "a/d", other)
+    fresh = xml_pipeline._build_skeleton("push")
+    fresh.description.text = "three"
+    fresh.num_to_keep.text = "9"
+    fresh.script.text = "node {}\n"
+    assert fresh.filter_expression is not None and fresh.token_credentials is not None
+    fresh.filter_expression.text = other.filter_expression
+    fresh.token_credentials.text = "tok-b"
+    assert third == serialize(fresh.root)
+    # a glob environment's job: the BRANCH parameter's description is set per job too
+    xml_pipeline.pipeline_xml("g1", "node {}\n", 5, "a/e", PushTrigger("t", "f/s", "rel/*", True))
+    glob = PushTrigger("tok-c", "h/u", "release/**", glob=True)
+    fourth = xml_pipeline.pipeline_xml("four", "node {}\n", 3, "a/f", glob)
+    fresh = xml_pipeline._build_skeleton("pushed_branch")
+    fresh.description.text = "four"
+    fresh.num_to_keep.text = "3"
+    fresh.script.text = "node {}\n"
+    assert fresh.filter_expression is not None and fresh.token_credentials is not None
+    assert fresh.branch_description is not None
+    fresh.filter_expression.text = glob.filter_expression
+    fresh.token_credentials.text = "tok-c"
+    fresh.branch_description.text = xml_pipeline.branch_parameter_text("release/**")
+    assert fourth == serialize(fresh.root)
 
 
 def test_folder_xml_equals_a_fresh_tree() -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from jenkinsgen.cli.main import cli
+from jenkinsgen.cli.reference import cli_help_markdown, cli_table_markdown
+from jenkinsgen.docgen import read_section
 from jenkinsgen.spec import json_schema_text
 from jenkinsgen.spec.reference import spec_reference_markdown
 
@@ -56,3 +58,15 @@ def test_version_and_help() -> None:
     assert result.exit_code == 0 and result.output.startswith("jenkinsgen, version ")
     result = runner.invoke(cli, ["--help"])
     assert "Examples:" in result.output
+
+
+def test_readme_cli_table_is_generated_from_the_commands() -> None:
+    assert read_section(ROOT / "README.md", "cli-reference") == cli_table_markdown().strip(), (
+        "README CLI table is stale: run `make docs`"
+    )
+
+
+def test_docs_cli_page_is_every_commands_help() -> None:
+    assert read_section(ROOT / "docs" / "cli.md", "cli-help") == cli_help_markdown().strip(), (
+        "docs/cli.md is stale: run `make docs`"
+    )

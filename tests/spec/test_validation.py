@@ -167,3 +167,17 @@ def test_errors_are_coloured_on_a_terminal() -> None:
     assert proc.returncode == 1
     assert "\x1b[" in output
     assert str(BAD[0]) in output
+
+
+def test_validate_counts_every_job_render_writes_the_seed_job_included() -> None:
+    case = ROOT / "tests" / "golden" / "seed"
+    spec = case / "spec.yaml"
+    rendered = sum(1 for _ in (case / "expected").rglob("Jenkinsfile"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "jenkinsgen.cli.main", "validate", str(spec)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert f" {rendered} jobs, " in proc.stdout
