@@ -158,7 +158,7 @@ def wait_for_build(server: Any, job: str, timeout: float = 600) -> dict[str, Any
 
 def test_seed_job_runs_in_the_seed_image(
     docker_cleanup: DockerCleanup,
-    real_base: str,
+    real_base: str,  # noqa: F811 (the fixture imported above)
     jenkinsgen_wheel: Path,
     tmp_path: Path,
 ) -> None:
