@@ -178,3 +178,12 @@ def test_the_agent_image_has_no_password_check(
         network_mode="host",
     )
     assert out.decode().strip() == "none"
+
+
+def test_jcasc_itself_refuses_an_unresolved_reference(
+    docker_cleanup: DockerCleanup, controller_image: str
+) -> None:
+    """Second line: strict secret resolution (SecretSourceResolver.UnresolvedLookup of the
+    pinned configuration-as-code reads CASC_STRICT_SECRET_RESOLUTION) is on in the image."""
+    env = docker_cleanup.client.images.get(controller_image).attrs["Config"]["Env"]
+    assert "CASC_STRICT_SECRET_RESOLUTION=true" in env
