@@ -100,7 +100,7 @@ def test_plugin_layer_comes_before_everything_the_spec_changes() -> None:
     lines = (images_root() / "controller" / "Dockerfile").read_text().splitlines()
     index = {word: i for i, line in enumerate(lines) for word in line.split()}
     assert index["plugins/"] < index["casc/"] < index["jobs.tar"]
-    assert "    CASC_JENKINS_CONFIG=/usr/share/jenkinsgen/casc" in lines
+    assert "    CASC_JENKINS_CONFIG=/usr/share/jenkinsgen/casc \\" in lines
     assert lines[index["ARG"]].startswith("ARG JENKINS_BASE=jenkins/jenkins:")
 
 
