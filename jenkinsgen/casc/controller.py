@@ -4,8 +4,8 @@ The admin password never appears in the output: the document holds a JCasC refer
 ``${JENKINS_ADMIN_PASSWORD}`` by default (JCasC resolves it from the environment variable or the
 Docker secret file ``/run/secrets/JENKINS_ADMIN_PASSWORD``), or ``${readFile:PATH}`` for a
 secret file mounted elsewhere. Jobs (including the seed job) are not configured here: they are
-rendered as ``config.xml`` by ``jenkinsgen render`` and baked into ``ref/jobs``, so no Job DSL
-plugin is needed.
+rendered as ``config.xml`` by ``jenkinsgen render`` and baked into the image
+(:mod:`jenkinsgen.images.baked`), so no Job DSL plugin is needed.
 
 Authorization is a matrix (matrix-auth plugin) by default, so that an ``input`` step's
 ``submitter`` is a real gate: pipeline-input-step lets anyone with Overall/Administer settle any

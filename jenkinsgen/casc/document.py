@@ -1,9 +1,11 @@
 """Configuration-as-Code (JCasC) documents: deterministic YAML and safe literal values.
 
 Renderers build plain dicts; :func:`dump_yaml` turns one into text that is the same byte for
-byte for the same input, and :func:`merge` combines documents (controller, clouds) into the
-single ``casc.yaml`` the controller image reads. JCasC substitutes ``${...}`` in every string
-it reads, so any value that is not meant as a reference goes through :func:`literal`.
+byte for the same input, and :func:`merge` combines documents (controller, clouds) into one.
+The controller image bakes its own document and the rendered clouds as separate files of one
+directory, which JCasC merges itself (:mod:`jenkinsgen.images.baked`). JCasC substitutes
+``${...}`` in every string it reads, so any value that is not meant as a reference goes
+through :func:`literal`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``jenkinsgen image build controller|agent``: build (and push) the images via the docker SDK."""
+"""``jenkinsgen image build controller|agent|seed``: build (and push) images via the docker SDK."""
 
 from __future__ import annotations
 
@@ -7,38 +7,54 @@ from pathlib import Path
 
 import click
 
+from jenkinsgen import __version__
 from jenkinsgen.casc.controller import ControllerConfig, approvers_of
 from jenkinsgen.cli.common import info, verbosity, warn
 from jenkinsgen.errors import ImageError
 from jenkinsgen.images import (
     ImageInputs,
+    Kind,
     build_image,
     docker_client,
     plugins_from_bundle,
     push_image,
     push_reference,
+    read_wheel,
     registry_auth,
 )
 from jenkinsgen.images.build import DEFAULT_REPOSITORY
+from jenkinsgen.images.seed import seed_tag
 from jenkinsgen.spec import load_spec
 
 
 @click.group("image")
 def image() -> None:
-    """Build the controller and agent images.
+    """Build the controller, agent and seed images.
 
     \b
     Examples:
       jenkinsgen image build controller --bundle plugins.lock --jobs out -t acme/jenkins:1
       jenkinsgen image build agent -t acme/jenkins-agent:1 --push registry.example.com/acme
+      jenkinsgen image build seed --wheel dist/jenkinsgen-0.1.0-py3-none-any.whl \\
+        --push registry.example.com/acme
     """
 
 
 @image.command("build")
-@click.argument("kind", type=click.Choice(["controller", "agent"]))
-@click.option("--tag", "-t", help="Image tag [default: jenkinsgen/<kind>:latest].")
+@click.argument("kind", type=click.Choice(["controller", "agent", "seed"]))
 @click.option(
-    "--base", help="Base image (overrides the Dockerfile's pinned JENKINS_BASE/AGENT_BASE)."
+    "--tag",
+    "-t",
+    help="Image tag [default: jenkinsgen/<kind>:latest; seed: jenkinsgen-seed:<version>].",
+)
+@click.option(
+    "--base",
+    help="Base image (overrides the Dockerfile's JENKINS_BASE / AGENT_BASE / SEED_BASE).",
+)
+@click.option(
+    "--wheel",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The jenkinsgen wheel of this very version, installed in the seed image (seed).",
 )
 @click.option(
     "--bundle",
@@ -49,7 +65,7 @@ def image() -> None:
     "--jobs",
     "jobs_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Output of `jenkinsgen render` whose jobs/ go into ref/jobs (controller).",
+    help="Output of `jenkinsgen render`: its jobs and casc are baked in (controller).",
 )
 @click.option("--push", "registry", help="Push to this registry, e.g. registry.example.com/acme.")
 @click.option("--admin-user", default="admin", show_default=True, help="Admin user id (casc).")
@@ -98,6 +114,7 @@ def build(
     base: str | None,
     bundle: Path | None,
     jobs_dir: Path | None,
+    wheel: Path | None,
     registry: str | None,
     admin_user: str,
     admin_password_env: str,
@@ -112,22 +129,37 @@ def build(
     no_cache: bool,
     save_context: Path | None,
 ) -> None:
-    """Build the KIND image (controller or agent), optionally pushing it.
+    """Build the KIND image (controller, agent or seed), optionally pushing it.
 
     \b
     Examples:
       jenkinsgen image build controller --bundle plugins.lock --jobs out -t acme/jenkins:1
       jenkinsgen image build agent --push registry.example.com/acme
-    Registry credentials: JENKINSGEN_REGISTRY_USERNAME / JENKINSGEN_REGISTRY_PASSWORD, or the
-    Docker client's config (docker login).
+      jenkinsgen image build seed --wheel dist/jenkinsgen-0.1.0-py3-none-any.whl
+    The seed image carries the jenkinsgen of --wheel, which must be this version; its tag is
+    always that version. Registry credentials: JENKINSGEN_REGISTRY_USERNAME /
+    JENKINSGEN_REGISTRY_PASSWORD, or the Docker client's config (docker login).
     """
-    if kind == "agent" and (bundle is not None or jobs_dir is not None):
+    image_kind: Kind = (
+        "controller" if kind == "controller" else "agent" if kind == "agent" else "seed"
+    )
+    if image_kind != "controller" and (bundle is not None or jobs_dir is not None):
         raise ImageError("--bundle and --jobs apply to the controller image only")
+    if (image_kind == "seed") != (wheel is not None):
+        raise ImageError(
+            "the seed image needs --wheel (a jenkinsgen wheel of this version)"
+            if image_kind == "seed"
+            else "--wheel applies to the seed image only"
+        )
+    seed_wheel = read_wheel(wheel, __version__) if wheel is not None else None
+    if seed_wheel is not None:
+        tag = seed_tag(tag, seed_wheel.version, DEFAULT_REPOSITORY["seed"])
     auth = registry_auth() if registry else None
     if registry is not None:  # a bad registry is reported before minutes of building
-        repository = DEFAULT_REPOSITORY["controller" if kind == "controller" else "agent"]
-        push_reference(tag or f"{repository}:latest", registry)
-    if kind == "agent" and (spec_path is not None or approvers or admin_group is not None):
+        push_reference(tag or f"{DEFAULT_REPOSITORY[image_kind]}:latest", registry)
+    if image_kind != "controller" and (
+        spec_path is not None or approvers or admin_group is not None
+    ):
         raise ImageError("--spec, --approver and --admin-group apply to the controller image only")
     if spec_path is not None:
         approvers = (*approvers, *approvers_of(load_spec(spec_path)))
@@ -156,10 +188,11 @@ def build(
         if kind == "controller":
             _check_bundle(plugins, config)
         inputs = ImageInputs(
-            kind="controller" if kind == "controller" else "agent",
+            kind=image_kind,
             plugins_dir=plugins,
             jobs_dir=jobs_dir,
             controller=config,
+            wheel=seed_wheel,
         )
         client = docker_client()
         try:
@@ -181,7 +214,7 @@ def build(
 
 
 def _check_bundle(plugins: Path | None, config: ControllerConfig) -> None:
-    """The casc.yaml only takes effect through the configuration-as-code plugin, and the
+    """The casc only takes effect through the configuration-as-code plugin, and the
     matrix strategy only exists with matrix-auth (JCasC would stop Jenkins at start): say so
     before building."""
     names = set()
@@ -189,7 +222,7 @@ def _check_bundle(plugins: Path | None, config: ControllerConfig) -> None:
         names = {p.stem for p in plugins.iterdir() if p.suffix in (".jpi", ".hpi")}
     if "configuration-as-code" not in names:
         warn(
-            "no configuration-as-code plugin in the bundle: casc.yaml (admin user, security) "
+            "no configuration-as-code plugin in the bundle: the casc (admin user, security) "
             "will not be applied, and with the setup wizard off Jenkins starts unsecured"
         )
     elif config.authorization == "matrix" and "matrix-auth" not in names:

@@ -1,4 +1,5 @@
-"""Controller and agent images: build contexts, docker builds with streamed progress, pushes."""
+"""Controller, agent and seed images: build contexts, docker builds with streamed progress,
+pushes."""
 
 from jenkinsgen.images.build import (
     BuildResult,
@@ -10,11 +11,13 @@ from jenkinsgen.images.build import (
     registry_auth,
 )
 from jenkinsgen.images.context import ImageInputs, Kind, assemble_context, images_root
+from jenkinsgen.images.seed import SeedWheel, read_wheel
 
 __all__ = [
     "BuildResult",
     "ImageInputs",
     "Kind",
+    "SeedWheel",
     "assemble_context",
     "build_image",
     "docker_client",
@@ -22,5 +25,6 @@ __all__ = [
     "plugins_from_bundle",
     "push_image",
     "push_reference",
+    "read_wheel",
     "registry_auth",
 ]

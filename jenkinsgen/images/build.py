@@ -1,4 +1,4 @@
-"""Build and push the controller and agent images through the Docker SDK.
+"""Build and push the controller, agent and seed images through the Docker SDK.
 
 Docker errors are converted here, where they enter our code: a failed build or push raises
 :class:`~jenkinsgen.errors.ImageError` carrying the full build or push log. Progress lines are
@@ -23,6 +23,8 @@ from jenkinsgen.bundle.download import download
 from jenkinsgen.bundle.lock import read_lock
 from jenkinsgen.errors import ImageError
 from jenkinsgen.images.context import ImageInputs, Kind, assemble_context
+from jenkinsgen.images.seed import seed_tag
+from jenkinsgen.spec.model import SEED_IMAGE
 
 __all__ = [
     "BASE_ARG",
@@ -40,12 +42,21 @@ __all__ = [
 Progress = Callable[[str], None]
 
 #: The Dockerfile ARG each image takes its base from (``--base``).
-BASE_ARG: dict[Kind, str] = {"controller": "JENKINS_BASE", "agent": "AGENT_BASE"}
+BASE_ARG: dict[Kind, str] = {
+    "controller": "JENKINS_BASE",
+    "agent": "AGENT_BASE",
+    "seed": "SEED_BASE",
+}
+#: The seed image's repository is the name the spec's default expects under a registry
+#: (``<defaults.registry>/jenkinsgen-seed``), so ``--push REGISTRY`` lands where it looks.
 DEFAULT_REPOSITORY: dict[Kind, str] = {
     "controller": "jenkinsgen/controller",
     "agent": "jenkinsgen/agent",
+    "seed": SEED_IMAGE,
 }
 LABEL_KIND = "org.jenkinsgen.image"
+#: The jenkinsgen version a seed image carries.
+LABEL_VERSION = "org.jenkinsgen.version"
 _PATH_PART = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _REGISTRY = re.compile(
     rf"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{{1,5}})?(?:/{_PATH_PART})*"
@@ -139,6 +150,10 @@ def build_image(
     installs during the build need no bridge) and remove intermediate containers.
     """
     kind = inputs.kind
+    labels: dict[str, str] = {LABEL_KIND: kind}
+    if inputs.wheel is not None:
+        labels[LABEL_VERSION] = inputs.wheel.version
+        tag = seed_tag(tag, inputs.wheel.version, DEFAULT_REPOSITORY[kind])
     tag = tag or f"{DEFAULT_REPOSITORY[kind]}:latest"
     buildargs = {BASE_ARG[kind]: base} if base else {}
     with tempfile.TemporaryDirectory(prefix=f"jenkinsgen-{kind}-context-") as tmp:
@@ -148,7 +163,7 @@ def build_image(
                 path=str(context),
                 tag=tag,
                 buildargs=buildargs,
-                labels={LABEL_KIND: kind},
+                labels=labels,
                 network_mode="host",
                 rm=True,
                 forcerm=True,

@@ -1,9 +1,12 @@
-"""Assemble the Docker build context of the controller or agent image in a directory.
+"""Assemble the Docker build context of the controller, agent or seed image in a directory.
 
-The sources live in ``images/`` (``controller/``, ``agent/`` and ``common/`` for the
-entrypoint and tool installer both images share: copied into each context here, never
-duplicated in git).
-The controller context also gets ``plugins/`` (the bundle), ``casc.yaml`` and ``jobs/``.
+The sources live in ``images/`` (``controller/``, ``agent/``, ``seed/`` and ``common/`` for the
+entrypoint and tool installer the controller and agent images share: copied into each context
+here, never duplicated in git).
+The controller context also gets its start step, ``plugins/`` (the bundle), ``casc/``,
+``jobs/`` and ``jobs.sha256`` (see :mod:`jenkinsgen.images.baked`); the
+seed context gets ``wheel/`` (jenkinsgen itself) and ``requirements.txt`` (its pinned
+dependencies, see :mod:`jenkinsgen.images.seed`).
 Every file is written with a fixed mode and in sorted order, so the same inputs give the same
 context and Docker reuses its cached layers.
 """
@@ -16,15 +19,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from jenkinsgen.casc.controller import ControllerConfig, render_controller_casc
+from jenkinsgen.casc.controller import ControllerConfig
 from jenkinsgen.errors import ImageError
+from jenkinsgen.images.baked import admin_password_source, bake_casc, bake_jobs, render_output
+from jenkinsgen.images.seed import SeedWheel, pinned_requirements
 
 __all__ = ["ENTRYPOINT", "ImageInputs", "Kind", "assemble_context", "images_root"]
 
-Kind = Literal["controller", "agent"]
+Kind = Literal["controller", "agent", "seed"]
 ENTRYPOINT = "jenkinsgen-entrypoint"
 #: Installs the Docker CLI, setpriv and tini when a base lacks them (both images run it).
 INSTALL_TOOLS = "install-tools"
+#: The controller image's own start step (admin password check, baked jobs), controller only.
+START = "jenkinsgen-controller-start"
 PLUGIN_SUFFIXES = (".jpi", ".hpi")
 
 
@@ -39,12 +46,13 @@ def images_root() -> Path:
 
 @dataclass(frozen=True)
 class ImageInputs:
-    """Everything a controller or agent context is made from."""
+    """Everything a controller, agent or seed context is made from (``wheel``: seed only)."""
 
     kind: Kind
     plugins_dir: Path | None = None
     jobs_dir: Path | None = None
     controller: ControllerConfig = field(default_factory=ControllerConfig)
+    wheel: SeedWheel | None = None
 
 
 def _copy_file(src: Path, dest: Path, mode: int) -> None:
@@ -77,23 +85,13 @@ def _copy_plugins(plugins_dir: Path, dest: Path) -> int:
     return len(files)
 
 
-def _copy_jobs(jobs_dir: Path, dest: Path) -> int:
-    """Copy a rendered output tree's ``jobs/`` (or a ``jobs`` dir itself) into the context."""
-    if not jobs_dir.is_dir():
-        raise ImageError(f"rendered jobs directory {jobs_dir} does not exist")
-    source = jobs_dir / "jobs" if (jobs_dir / "jobs").is_dir() else jobs_dir
-    if source.name != "jobs":  # e.g. --jobs / would copy the whole file system
-        raise ImageError(f"{jobs_dir}: not an output of `jenkinsgen render` (no jobs/ in it)")
-    if source.is_symlink():
-        raise ImageError(f"{source}: symbolic links are not copied into the image")
-    count = 0
-    for src in sorted(source.rglob("*")):
-        if src.is_symlink():
-            raise ImageError(f"{src}: symbolic links are not copied into the image")
-        if src.is_file():
-            _copy_file(src, dest / src.relative_to(source), 0o644)
-            count += 1
-    return count
+def _seed_context(wheel: SeedWheel | None, dest: Path) -> Path:
+    if wheel is None:
+        raise ImageError("the seed image needs --wheel: a jenkinsgen wheel of this version")
+    (dest / "requirements.txt").write_text("\n".join(pinned_requirements(wheel.requires)) + "\n")
+    (dest / "requirements.txt").chmod(0o644)
+    _copy_file(wheel.path, dest / "wheel" / wheel.path.name, 0o644)
+    return dest
 
 
 def assemble_context(inputs: ImageInputs, dest: Path) -> Path:
@@ -103,18 +101,20 @@ def assemble_context(inputs: ImageInputs, dest: Path) -> Path:
     if any(dest.iterdir()):
         raise ImageError(f"build context directory {dest} is not empty")
     _copy_file(root / inputs.kind / "Dockerfile", dest / "Dockerfile", 0o644)
+    (dest / ".dockerignore").write_text("")
+    if inputs.kind == "seed":
+        return _seed_context(inputs.wheel, dest)
     _copy_file(root / "common" / ENTRYPOINT, dest / ENTRYPOINT, 0o755)
     _copy_file(root / "common" / INSTALL_TOOLS, dest / INSTALL_TOOLS, 0o755)
-    (dest / ".dockerignore").write_text("")
     if inputs.kind == "agent":
         return dest
+    _copy_file(root / "controller" / START, dest / START, 0o755)
     plugins = dest / "plugins"
     plugins.mkdir()
     if inputs.plugins_dir is not None:
         _copy_plugins(inputs.plugins_dir, plugins)
-    jobs = dest / "jobs"
-    jobs.mkdir()
-    if inputs.jobs_dir is not None:
-        _copy_jobs(inputs.jobs_dir, jobs)
-    (dest / "casc.yaml").write_text(render_controller_casc(inputs.controller))
+    out = render_output(inputs.jobs_dir) if inputs.jobs_dir is not None else None
+    (dest / "admin-password").write_text(admin_password_source(inputs.controller))
+    bake_casc(inputs.controller, out, dest)
+    bake_jobs(out, dest)
     return dest

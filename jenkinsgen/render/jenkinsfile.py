@@ -7,7 +7,8 @@ Four kinds (see :class:`jenkinsgen.plan.JobPlan`):
 * ``multibranch``: the Jenkinsfile to commit into the service repository; Build and Test run on
   every branch, ``when { branch ... }`` picks the environment whose Image and Deploy trigger run;
 * ``scan``: started by a push webhook, it schedules a scan of the service's multibranch project;
-* ``seed``: checks out the config repository and runs ``jenkinsgen apply --prune`` from it.
+* ``seed``: checks out the config repository and runs ``jenkinsgen apply --prune`` from it
+  inside the seed image of this jenkinsgen version (:func:`seed_image`).
 
 A per-environment job of a glob environment (``release/*``) builds the branch its ``BRANCH``
 parameter names, which the push trigger sets to the pushed branch
@@ -46,6 +47,7 @@ the whole template (:func:`_service_text_whole`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -56,9 +58,18 @@ from jenkinsgen.errors import RenderError
 from jenkinsgen.plan import JobPlan, Plan
 from jenkinsgen.render.branch_glob import NAME_CHARS_HINT, branch_regex
 from jenkinsgen.render.groovy import FILTERS
-from jenkinsgen.spec.model import Defaults, Environment, Image, Run, Seed, Service
+from jenkinsgen.spec.model import (
+    SEED_IMAGE,
+    Defaults,
+    Environment,
+    Image,
+    Run,
+    Seed,
+    Service,
+    Spec,
+)
 
-__all__ = ["render_jenkinsfile", "template_dir", "warm_templates"]
+__all__ = ["SeedImage", "render_jenkinsfile", "seed_image", "template_dir", "warm_templates"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -483,13 +494,46 @@ def _service_text_whole(context: Mapping[str, Any]) -> str:
     return _render(_SERVICE_TEMPLATE, context)
 
 
+@dataclass(frozen=True)
+class SeedImage:
+    """Where the seed job's Apply stage runs: ``reference`` (repository:version) and what
+    docker-workflow needs to pull it (``registry_url``, ``credentials``; None when not needed)."""
+
+    reference: str
+    registry_url: str | None
+    credentials: str | None
+
+
+def seed_image(spec: Spec) -> SeedImage:
+    """The seed image of ``spec``: ``seed.image`` (default ``<defaults.registry>/jenkinsgen-seed``)
+    tagged with this jenkinsgen's version, so the job runs the version that rendered it."""
+    from jenkinsgen import __version__  # the package's own version, read when rendering
+
+    seed = spec.seed
+    if seed is None:
+        raise RenderError("the spec has no seed section")
+    repository = seed.image or f"{spec.defaults.registry}/{SEED_IMAGE}"
+    credentials = seed.image_credentials
+    if seed.image is None and credentials is None:
+        credentials = spec.defaults.registry_credentials
+    host = registry_host(repository)
+    return SeedImage(
+        reference=f"{repository}:{__version__}",
+        registry_url=f"https://{host}" if host is not None else None,
+        credentials=credentials,
+    )
+
+
 def _seed_context(p: Plan, seed: Seed) -> dict[str, Any]:
+    image = seed_image(p.spec)
     return {
         **_options(p.spec.defaults),
         "jenkins_url": seed.jenkins_url,
         "jenkins_credentials": seed.jenkins_credentials,
         "checkout": {"url": seed.repo, "branch": seed.branch, "credentials": seed.credentials},
-        "install_script": _render("seed-install.sh.j2", {"install": seed.install}),
+        "image": image.reference,
+        "registry_url": image.registry_url,
+        "registry_credentials": image.credentials,
         "apply_script": _render("seed-apply.sh.j2", {"spec": seed.spec}),
     }
 

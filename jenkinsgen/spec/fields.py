@@ -283,6 +283,9 @@ class Obj(FieldType):
 
     ``build`` turns the checked ``dict`` into the model object; ``rules`` are extra
     whole-object checks expressible in JSON Schema (given as ``(check, schema)`` pairs).
+    ``removed`` maps keys that an earlier release accepted to the message that says what
+    replaced them: still an error (the schema refuses them like any unknown key), but one that
+    tells the user what to do instead of guessing a similar name.
     """
 
     title: str
@@ -290,6 +293,7 @@ class Obj(FieldType):
     build: Callable[[dict[str, Any]], Any] = dict
     description: str = ""
     rules: list[ObjRule] = field(default_factory=list)
+    removed: Mapping[str, str] = field(default_factory=dict)
 
     def check(self, node: yaml.Node, path: str, c: Collector, depth: int) -> Any:
         if not isinstance(node, yaml.MappingNode):
@@ -305,6 +309,10 @@ class Obj(FieldType):
                 continue
             key = str(key_node.value)
             child_path = f"{path}.{key}" if path else key
+            if key in self.removed:
+                c.add(key_node, child_path, self.removed[key])
+                ok = False
+                continue
             if key not in self.fields:
                 c.add(
                     key_node,

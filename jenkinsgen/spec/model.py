@@ -100,18 +100,24 @@ class Service:
     run: Run | None = None
 
 
+#: Repository name of the seed image under ``defaults.registry`` when ``seed.image`` is unset.
+SEED_IMAGE = "jenkinsgen-seed"
+
+
 @dataclass(frozen=True)
 class Seed:
-    """The seed job: checks out the config repo and runs ``jenkinsgen apply`` from it."""
+    """The seed job: checks out the config repo and runs ``jenkinsgen apply`` from it, inside
+    the seed image (``image``, tagged with the jenkinsgen version that rendered the job)."""
 
     repo: str
     jenkins_credentials: str
+    jenkins_url: str
     credentials: str | None = None
     branch: str = "main"
     spec: str = "jenkinsgen.yaml"
     name: str = "seed"
-    jenkins_url: str | None = None
-    install: str = "jenkinsgen"
+    image: str | None = None
+    image_credentials: str | None = None
 
 
 DockerMode = Literal["socket", "dind"]

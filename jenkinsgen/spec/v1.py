@@ -85,6 +85,25 @@ def _url(description: str) -> Str:
     return Str(description=description, extra_check=_url_check, schema_pattern=URL_SCHEMA_PATTERN)
 
 
+def _http_url_check(value: str) -> str | None:
+    """A controller URL: what ``_url_check`` accepts, with an http or https scheme."""
+    problem = _url_check(value)
+    if problem is None and urlsplit(value).scheme not in ("http", "https"):
+        return f"{value!r} is not an http:// or https:// URL"
+    return problem
+
+
+HTTP_URL_SCHEMA_PATTERN = rf"^(?!{_U}*://[^/@\s]*:[^/@\s]*@)https?://[^/{_NOT_URL}]+{_U}*$"
+
+
+def _http_url(description: str) -> Str:
+    return Str(
+        description=description,
+        extra_check=_http_url_check,
+        schema_pattern=HTTP_URL_SCHEMA_PATTERN,
+    )
+
+
 DEFAULTS = Obj(
     "defaults",
     {
@@ -290,14 +309,37 @@ SEED = Obj(
             _cred("Credentials id (username + API token) the seed job applies with"),
             required=True,
         ),
-        "jenkins_url": Field(_url("Jenkins URL for apply (default: the job's JENKINS_URL)")),
+        "jenkins_url": Field(
+            _http_url("Jenkins URL the seed job applies to, as its agents reach it"),
+            required=True,
+        ),
         "name": Field(_name("Seed job name"), default="seed"),
-        "install": Field(
-            _str("pip requirement that installs jenkinsgen on the agent"), default="jenkinsgen"
+        "image": Field(
+            Str(
+                description=(
+                    "Repository of the seed image; its tag is always the jenkinsgen version "
+                    f"(default: <defaults.registry>/{model.SEED_IMAGE})"
+                ),
+                pattern=IMAGE_REF,
+                pattern_hint=IMAGE_HINT + " (no tag: the tag is the jenkinsgen version)",
+            )
+        ),
+        "image_credentials": Field(
+            _cred(
+                "Credentials id for pulling the seed image "
+                "(default: defaults.registry_credentials when `image` is not set)"
+            )
         ),
     },
     build=lambda v: model.Seed(**v),
     description="Seed job that re-applies the spec on every push to the config repo",
+    removed={
+        "install": (
+            "'install' was removed: the seed job now runs in the seed image of the jenkinsgen "
+            "version that rendered it (build it with `jenkinsgen image build seed`, see "
+            "docs/sync.md); delete this key"
+        )
+    },
 )
 
 

@@ -145,6 +145,30 @@ def standin_agent(client: docker.DockerClient) -> str:
     return _build_from_dir(client, STANDIN_DIR / "agent", debian_base(client), "agent-standin")
 
 
+#: The CA bundle this machine's own pip trusts (it may include a TLS-intercepting proxy's CA).
+HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+_PIP_BASE_DOCKERFILE = """\
+ARG BASE
+FROM ${BASE}
+COPY host-ca-bundle.crt /etc/ssl/certs/jenkinsgen-test-host-bundle.crt
+COPY pip.conf /etc/pip.conf
+"""
+_PIP_CONF = "[global]\ncert = /etc/ssl/certs/jenkinsgen-test-host-bundle.crt\n"
+
+
+def pip_ready_base(client: docker.DockerClient) -> str:
+    """The Debian base plus what pip needs to reach the package index from a build here: the
+    CA bundle this machine trusts, named by ``/etc/pip.conf`` (the documented way to give the
+    seed image's build a corporate CA or index). Python itself is left to the image's build."""
+    with tempfile.TemporaryDirectory(prefix="jenkinsgen-pip-base-") as tmp:
+        context = Path(tmp)
+        (context / "Dockerfile").write_text(_PIP_BASE_DOCKERFILE)
+        (context / "pip.conf").write_text(_PIP_CONF)
+        bundle = HOST_CA_BUNDLE.read_bytes() if HOST_CA_BUNDLE.is_file() else b""
+        (context / "host-ca-bundle.crt").write_bytes(bundle)
+        return _build_from_dir(client, context, debian_base(client), "pip-base")
+
+
 def release_app(client: docker.DockerClient) -> str:
     """The release tests' tiny HTTP app (python3 on the base; see tests/release/app)."""
     return _build_from_dir(client, RELEASE_APP_DIR, debian_base(client), "release-app")

@@ -2,8 +2,9 @@
 
 * ``docker_client``: the engine from the environment; skips when it is unreachable, except
   under CI=true where that is a failure (CI starts dockerd in scripts/ci-services.sh).
-* ``debian_base_image`` / ``standin_jenkins_image`` / ``standin_agent_image``: cached bases
-  (see tests/dockerlib/base.py).
+* ``debian_base_image`` / ``standin_jenkins_image`` / ``standin_agent_image`` /
+  ``pip_base_image``: cached bases (see tests/dockerlib/base.py).
+* ``jenkinsgen_wheel``: a wheel of this checkout (what the seed image installs).
 * ``docker_cleanup``: records containers and images a test makes and removes them afterwards.
 * ``local_registry``: Debian's ``docker-registry`` with htpasswd (bcrypt) auth on 127.0.0.1.
 * ``socket_with_gid``: a factory of Docker sockets owned by any gid (a forwarding proxy).
@@ -17,6 +18,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -60,6 +62,38 @@ def standin_jenkins_image(docker_client: Any) -> str:
 @pytest.fixture(scope="session")
 def standin_agent_image(docker_client: Any) -> str:
     return base.standin_agent(docker_client)
+
+
+@pytest.fixture(scope="session")
+def pip_base_image(docker_client: Any) -> str:
+    return base.pip_ready_base(docker_client)
+
+
+@pytest.fixture(scope="session")
+def jenkinsgen_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A wheel of this very checkout, as `make seed-image` builds it (pip with hatchling)."""
+    where = tmp_path_factory.mktemp("wheel")
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--wheel-dir",
+            str(where),
+            str(root),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    [wheel] = where.glob("jenkinsgen-*.whl")
+    return wheel
 
 
 @dataclass

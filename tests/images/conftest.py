@@ -13,6 +13,7 @@ import pytest
 
 from jenkinsgen.images import ImageInputs, build_image
 from tests.dockerlib.plugins import make_plugin
+from tests.render.conftest import groovy  # noqa: F401  (the seed job's Jenkinsfile is parsed)
 
 PLUGINS = {"mailer": "488.v0c9639c1a_eb_3", "junit": "1.43", "configuration-as-code": "1971.v"}
 

@@ -52,17 +52,23 @@ def test_cli_bakes_lock_casc_and_jobs(
     assert "Step " in result.output  # streamed progress
     home = tmp_path / "home"
     home.mkdir(mode=0o755)
+    secret = tmp_path / "admin"
+    secret.write_text("s3cret\n")
     container = docker_cleanup.run(
-        tag, volumes={str(home): {"bind": "/var/jenkins_home", "mode": "rw"}}
+        tag,
+        volumes={
+            str(home): {"bind": "/var/jenkins_home", "mode": "rw"},
+            str(secret): {"bind": "/run/secrets/admin", "mode": "ro"},
+        },
     )
     wait_for_file(home / "standin-java.started", container)
-    assert sorted(p.name for p in (home / "plugins").iterdir()) == [
+    assert sorted(p.name for p in (home / "plugins").glob("*.jpi")) == [
         "configuration-as-code.jpi",
         "mailer.jpi",
         "matrix-auth.jpi",
     ]
     assert (home / "jobs" / "delivery" / "jobs" / "seed" / "config.xml").read_text() == "<seed/>"
-    code, casc = container.exec_run(["cat", "/usr/share/jenkinsgen/casc.yaml"])
+    code, casc = container.exec_run(["cat", "/usr/share/jenkinsgen/casc/image/controller.yaml"])
     assert code == 0
     users = yaml.safe_load(casc)["jenkins"]["securityRealm"]["local"]["users"]
     assert users == [{"id": "ops", "password": "${readFile:/run/secrets/admin}"}]

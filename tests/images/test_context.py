@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+import hashlib
+import shutil
+import tarfile
 import zipfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from jenkinsgen.casc.controller import ControllerConfig
 from jenkinsgen.cli.main import cli
 from jenkinsgen.errors import ImageError
 from jenkinsgen.images import ImageInputs, assemble_context, images_root, push_reference
 from jenkinsgen.images.build import registry_auth
+from jenkinsgen.render import render_spec
+from jenkinsgen.render.output import write_tree
+from jenkinsgen.spec import load_spec
 from tests.dockerlib.plugins import make_plugin
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+
+
+def archived(ctx: Path) -> dict[str, bytes]:
+    """The members of the context's jobs.tar: path → content, in archive order."""
+    with tarfile.open(ctx / "jobs.tar") as archive:
+        out = {}
+        for member in archive.getmembers():
+            assert member.isfile() and member.mode == 0o644, member
+            handle = archive.extractfile(member)
+            assert handle is not None
+            out[member.name] = handle.read()
+        return out
 
 
 def files(root: Path) -> list[str]:
@@ -29,22 +50,39 @@ def test_controller_context(tmp_path: Path) -> None:
     (out / "jobs" / "delivery" / "jobs" / "seed").mkdir(parents=True)
     (out / "jobs" / "delivery" / "config.xml").write_text("<folder/>")
     (out / "jobs" / "delivery" / "jobs" / "seed" / "config.xml").write_text("<seed/>")
+    (out / "casc").mkdir()
+    (out / "casc" / "agents.yaml").write_text("jenkins:\n  clouds: []\n")
     ctx = assemble_context(
         ImageInputs("controller", plugins_dir=bundle, jobs_dir=out), tmp_path / "ctx"
     )
     assert files(ctx) == [
         ".dockerignore",
         "Dockerfile",
-        "casc.yaml",
+        "admin-password",
+        "casc/image/controller.yaml",
+        "casc/rendered/agents.yaml",
         "install-tools",
+        "jenkinsgen-controller-start",
         "jenkinsgen-entrypoint",
-        "jobs/delivery/config.xml",
-        "jobs/delivery/jobs/seed/config.xml",
+        "jobs.sha256",
+        "jobs.tar",
         "plugins/junit.jpi",
         "plugins/mailer.jpi",
     ]
     assert (ctx / "jenkinsgen-entrypoint").stat().st_mode & 0o777 == 0o755
+    assert (ctx / "jenkinsgen-controller-start").stat().st_mode & 0o777 == 0o755
     assert (ctx / "plugins" / "mailer.jpi").stat().st_mode & 0o777 == 0o644
+    assert (ctx / "casc" / "rendered" / "agents.yaml").read_text() == "jenkins:\n  clouds: []\n"
+    assert (ctx / "admin-password").read_text() == "env JENKINS_ADMIN_PASSWORD\n"
+    assert archived(ctx) == {
+        "delivery/config.xml": b"<folder/>",
+        "delivery/jobs/seed/config.xml": b"<seed/>",
+    }
+    sha = hashlib.sha256(b"<seed/>").hexdigest()
+    assert (ctx / "jobs.sha256").read_text().splitlines() == [
+        f"{hashlib.sha256(b'<folder/>').hexdigest()}  delivery/config.xml",
+        f"{sha}  delivery/jobs/seed/config.xml",
+    ]
 
 
 def test_both_images_get_the_one_shared_entrypoint_and_installer(tmp_path: Path) -> None:
@@ -61,7 +99,8 @@ def test_both_images_get_the_one_shared_entrypoint_and_installer(tmp_path: Path)
 def test_plugin_layer_comes_before_everything_the_spec_changes() -> None:
     lines = (images_root() / "controller" / "Dockerfile").read_text().splitlines()
     index = {word: i for i, line in enumerate(lines) for word in line.split()}
-    assert index["plugins/"] < index["casc.yaml"] < index["jobs/"]
+    assert index["plugins/"] < index["casc/"] < index["jobs.tar"]
+    assert "    CASC_JENKINS_CONFIG=/usr/share/jenkinsgen/casc \\" in lines
     assert lines[index["ARG"]].startswith("ARG JENKINS_BASE=jenkins/jenkins:")
 
 
@@ -96,7 +135,7 @@ def test_jobs_must_be_a_render_output(tmp_path: Path) -> None:
         ctx = assemble_context(
             ImageInputs("controller", jobs_dir=given), tmp_path / f"c-{given.name}"
         )
-        assert files(ctx / "jobs") == ["seed/config.xml"]
+        assert list(archived(ctx)) == ["seed/config.xml"]
 
 
 def test_symlinks_in_rendered_jobs_are_refused(tmp_path: Path) -> None:
@@ -185,3 +224,56 @@ def test_cli_checks_the_bundle_before_building(tmp_path: Path) -> None:
     make_plugin(bundle, "matrix-auth")
     result = CliRunner().invoke(cli, args, env=no_engine)
     assert "warning" not in result.output and "cannot reach the Docker engine" in result.output
+
+
+def test_everything_render_wrote_is_baked(tmp_path: Path) -> None:
+    """--jobs OUT bakes every job file and every casc file `render` wrote (the clouds of
+    casc/agents.yaml included), whether given OUT or OUT/jobs; nothing else of OUT."""
+    out = tmp_path / "out"
+    spec = load_spec(GOLDEN / "agents-clouds" / "spec.yaml")
+    write_tree(render_spec(spec), out)
+    rendered = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
+    assert "casc/agents.yaml" in rendered
+    for given in (out, out / "jobs"):
+        ctx = assemble_context(
+            ImageInputs("controller", jobs_dir=given), tmp_path / f"ctx-{given.name}"
+        )
+        jobs = archived(ctx)
+        baked = {f"jobs/{p}" for p in jobs}
+        baked |= {f"casc/{p}" for p in files(ctx / "casc" / "rendered")}
+        assert baked == rendered - {".jenkinsgen-manifest"}
+        for name in rendered - {".jenkinsgen-manifest"}:
+            data = jobs[name[5:]] if name.startswith("jobs/") else None
+            data = data or (ctx / "casc/rendered" / name[5:]).read_bytes()
+            assert data == (out / name).read_bytes()
+        manifest = [line.split("  ") for line in (ctx / "jobs.sha256").read_text().splitlines()]
+        assert [rel for _, rel in manifest] == sorted(jobs)
+        assert all(hashlib.sha256(jobs[rel]).hexdigest() == sha for sha, rel in manifest)
+        again = assemble_context(ImageInputs("controller", jobs_dir=given), tmp_path / "again")
+        assert (again / "jobs.tar").read_bytes() == (ctx / "jobs.tar").read_bytes()  # layer cache
+        shutil.rmtree(again)
+
+
+def test_what_the_start_step_could_not_handle_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "jobs" / "has space").mkdir(parents=True)
+    (out / "jobs" / "has space" / "config.xml").write_text("<x/>")
+    with pytest.raises(ImageError, match="only letters, digits"):
+        assemble_context(ImageInputs("controller", jobs_dir=out), tmp_path / "c1")
+    (out / "jobs" / "has space").rename(out / "jobs" / "fine")
+    (out / "casc").mkdir()
+    (out / "casc" / "notes.txt").write_text("x")
+    with pytest.raises(ImageError, match=r"notes\.txt: Configuration-as-Code loads only"):
+        assemble_context(ImageInputs("controller", jobs_dir=out), tmp_path / "c2")
+    (out / "casc" / "notes.txt").unlink()
+    (out / "casc" / "leak.yaml").symlink_to("/etc/passwd")
+    with pytest.raises(ImageError, match="symbolic links"):
+        assemble_context(ImageInputs("controller", jobs_dir=out), tmp_path / "c3")
+
+
+def test_the_admin_password_source_is_baked_for_the_start_step(tmp_path: Path) -> None:
+    config = ControllerConfig(admin_password_file="/run/secrets/admin pw")
+    ctx = assemble_context(ImageInputs("controller", controller=config), tmp_path / "ctx")
+    assert (ctx / "admin-password").read_text() == "file /run/secrets/admin pw\n"
+    assert (ctx / "jobs.sha256").read_text() == ""
+    assert files(ctx / "casc") == ["image/controller.yaml"]

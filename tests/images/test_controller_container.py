@@ -21,9 +21,14 @@ pytestmark = pytest.mark.docker
 HOME = "/var/jenkins_home"
 
 
+#: The casc's admin password: the controller image refuses to start without one.
+PASSWORD = {"JENKINS_ADMIN_PASSWORD": "test-admin-password"}
+
+
 def start(cleanup: DockerCleanup, image: str, home: Path, **kwargs: Any) -> Any:
     volumes = {str(home): {"bind": HOME, "mode": "rw"}, **kwargs.pop("volumes", {})}
-    return cleanup.run(image, volumes=volumes, **kwargs)
+    environment = {**PASSWORD, **kwargs.pop("environment", {})}
+    return cleanup.run(image, volumes=volumes, environment=environment, **kwargs)
 
 
 def owners(root: Path) -> set[tuple[int, int]]:
@@ -56,9 +61,9 @@ def test_root_owned_home_is_made_usable_and_sigterm_stops_it(
     started = wait_for_file(home / "standin-java.started", container)
     assert started.startswith("uid=1000 gid=1000 ")
     assert "JAVA_OPTS=-Djenkins.install.runSetupWizard=false" in started
-    assert "CASC_JENKINS_CONFIG=/usr/share/jenkinsgen/casc.yaml" in started
+    assert "CASC_JENKINS_CONFIG=/usr/share/jenkinsgen/casc\n" in started
     assert owners(home) == {(1000, 1000)}
-    plugins = sorted(p.name for p in (home / "plugins").iterdir())
+    plugins = sorted(p.name for p in (home / "plugins").glob("*.jpi"))
     assert plugins == sorted(f"{name}.jpi" for name in PLUGINS)
     for name in PLUGINS:
         assert (home / "plugins" / f"{name}.jpi").read_bytes() == (

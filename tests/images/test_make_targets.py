@@ -1,4 +1,5 @@
-"""`make bundle`, `make image`, `make agent-image` and `make push` (mk/images.mk), run for real.
+"""`make bundle`, `make image`, `make agent-image` and `make push` (mk/images.mk, which also
+builds a wheel of this checkout and the seed image from it), run for real.
 
 Offline here, so ``make bundle`` resolves against the real update-center files in
 ``tests/data/update-center`` (the documented offline override; an update center of 2020, core
@@ -20,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from jenkinsgen import __version__
 from tests.dockerlib.fixtures import DockerCleanup, Registry
 from tests.images.bundlelock import write_file_lock
 
@@ -81,6 +83,7 @@ def test_make_image_agent_image_and_push(
     docker_cleanup: DockerCleanup,
     standin_jenkins_image: str,
     standin_agent_image: str,
+    pip_base_image: str,
     controller_image: str,  # same Docker CLI layers, so the builds below come from the cache
     agent_image: str,
     local_registry: Registry,
@@ -91,8 +94,13 @@ def test_make_image_agent_image_and_push(
     suffix = docker_cleanup.name("make")
     controller, agent = f"jgtest-make-controller:{suffix}", f"jgtest-make-agent:{suffix}"
     registry = f"{local_registry.address}/acme"
-    pushed = [f"{registry}/{controller}", f"{registry}/{agent}"]
-    docker_cleanup.images.extend([controller, agent, *pushed])
+    seed = f"jgtest-make-seed-{suffix}"
+    pushed = [
+        f"{registry}/{controller}",
+        f"{registry}/{agent}",
+        f"{registry}/{seed}:{__version__}",
+    ]
+    docker_cleanup.images.extend([controller, agent, f"{seed}:{__version__}", *pushed])
     common = [f"BIN={BIN}", f"PLUGINS_LOCK={lock}", f"OUT={tmp_path / 'no-render'}"]
 
     result = make(
@@ -123,6 +131,9 @@ def test_make_image_agent_image_and_push(
         f"AGENT_TAG={agent}",
         f"CONTROLLER_BASE={standin_jenkins_image}",
         f"AGENT_BASE={standin_agent_image}",
+        f"SEED_TAG={seed}",
+        f"SEED_BASE={pip_base_image}",
+        f"WHEEL_DIR={tmp_path / 'dist'}",
         env={
             "JENKINSGEN_REGISTRY_USERNAME": local_registry.username,
             "JENKINSGEN_REGISTRY_PASSWORD": local_registry.password,
@@ -133,6 +144,11 @@ def test_make_image_agent_image_and_push(
     # Each image was built on its own base: the agent from the agent stand-in.
     agent_env = client.images.get(agent).attrs["Config"]["Env"]
     assert any(e.startswith("AGENT_WORKDIR=") for e in agent_env), agent_env
+    # the seed image carries the wheel make built of this checkout, tagged with its version
+    [wheel] = (tmp_path / "dist").glob("jenkinsgen-*.whl")
+    assert wheel.name.startswith(f"jenkinsgen-{__version__}-")
+    labels = client.images.get(f"{seed}:{__version__}").labels
+    assert labels["org.jenkinsgen.version"] == __version__
     auth = {"username": local_registry.username, "password": local_registry.password}
     for reference in pushed:
         assert f"pushed {reference}" in result.stderr + result.stdout

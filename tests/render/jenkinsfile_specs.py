@@ -76,6 +76,7 @@ def spec(*services: Service, layout: str = "per-environment", **defaults: object
             repo="https://git.example.com/acme/config.git",
             credentials="git-ro",
             jenkins_credentials="jenkins-api",
+            jenkins_url="https://jenkins.example.com/",
         ),
     )
 

@@ -7,8 +7,9 @@ from dataclasses import replace
 
 import pytest
 
+from jenkinsgen import __version__
 from jenkinsgen.errors import RenderError
-from jenkinsgen.render.jenkinsfile import registry_host, render_jenkinsfile
+from jenkinsgen.render.jenkinsfile import SeedImage, registry_host, render_jenkinsfile, seed_image
 from jenkinsgen.spec import model
 from tests.render.groovy_ast import AstSummary, GroovyParser
 from tests.render.jenkinsfile_specs import ENVIRONMENTS, job, jobs, service, spec
@@ -248,33 +249,69 @@ def test_service_in_a_subset_of_environments() -> None:
 
 
 def test_seed_job(groovy: GroovyParser) -> None:
+    """Checkout on an agent, then Apply inside the seed image of this very version, the API
+    token bound around the apply step only; nothing is installed at run time."""
     s = spec()
     assert s.seed is not None
-    seed = replace(s.seed, spec="teams/jenkinsgen.yaml", install="jenkinsgen==1.2")
+    seed = replace(s.seed, spec="teams/jenkinsgen.yaml")
     s = replace(s, seed=seed)
     p, j = job(s, "seed")
     text = render_jenkinsfile(p, j)
     summary = parsed(groovy, text)
+    assert stage_names(summary) == ["Checkout", "Apply"]
     assert summary.calls_named("git")[0].named_dict() == {
         "url": "https://git.example.com/acme/config.git",
         "branch": "main",
         "credentialsId": "git-ro",
     }
-    assert summary.calls_named("usernamePassword")[0].named_dict() == {
+    assert summary.calls_named("git")[0].within[-2:] == ("stage", "steps")
+    creds = summary.calls_named("usernamePassword")[0]
+    assert creds.named_dict() == {
         "credentialsId": "jenkins-api",
         "usernameVariable": "JENKINS_USER",
         "passwordVariable": "JENKINS_API_TOKEN",
     }
-    install, apply = summary.shell_commands()
-    assert "python3 -m venv" in install and "pip install --upgrade jenkinsgen==1.2" in install
-    assert "jenkinsgen apply teams/jenkinsgen.yaml" in apply
-    assert '--url "${SEED_JENKINS_URL:-$JENKINS_URL}" --prune' in apply
-    assert "SEED_JENKINS_URL" not in text.split("stages {")[0]
-    s = replace(s, seed=replace(seed, jenkins_url="https://jenkins.example.com/"))
-    p, j = job(s, "seed")
-    text = render_jenkinsfile(p, j)
-    parsed(groovy, text)
+    assert creds.within[-1] == "withCredentials"
+    [apply] = summary.shell_commands()
+    [sh] = summary.calls_named("sh")
+    assert sh.within[-1] == "withCredentials", "the token is bound around the apply step only"
+    assert apply.splitlines() == [
+        "set +x -eu",
+        'jenkinsgen apply teams/jenkinsgen.yaml --url "$SEED_JENKINS_URL" --prune',
+    ]
+    assert not re.search(r"\bpip\b|python|venv", text), "nothing is installed at run time"
     assert "SEED_JENKINS_URL = 'https://jenkins.example.com/'" in text
+    image = summary.calls_named("image")
+    assert [c.args for c in image] == [
+        (f"registry.example.com/acme/jenkinsgen-seed:{__version__}",)
+    ]
+    assert image[0].within[-3:] == ("stage", "agent", "docker")
+    assert [c.args for c in summary.calls_named("registryUrl")] == [
+        ("https://registry.example.com",)
+    ]
+    assert [c.args for c in summary.calls_named("registryCredentialsId")] == [("registry-push",)]
+    assert summary.calls_named("reuseNode")
+    assert [c.args for c in summary.calls_named("args")] == [("--network host",)]
+
+
+def test_seed_image_follows_the_spec() -> None:
+    """seed.image replaces the repository (the tag stays the version); its pull credentials
+    are seed.image_credentials then, never the push credentials of defaults.registry."""
+    s = spec()
+    assert s.seed is not None
+    assert seed_image(s) == SeedImage(
+        f"registry.example.com/acme/jenkinsgen-seed:{__version__}",
+        "https://registry.example.com",
+        "registry-push",
+    )
+    own = replace(s, seed=replace(s.seed, image="tools.example.com:5000/ci/seed"))
+    assert seed_image(own) == SeedImage(
+        f"tools.example.com:5000/ci/seed:{__version__}", "https://tools.example.com:5000", None
+    )
+    pulled = replace(own, seed=replace(own.seed, image="acme/seed", image_credentials="hub"))  # type: ignore[arg-type]
+    assert seed_image(pulled) == SeedImage(f"acme/seed:{__version__}", None, "hub")
+    text = render_jenkinsfile(*job(own, "seed"))
+    assert "registryCredentialsId" not in text and "registryUrl 'https://tools" in text
 
 
 def test_output_is_deterministic() -> None:

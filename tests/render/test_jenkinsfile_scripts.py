@@ -12,8 +12,6 @@ argument list, to prove that no secret is ever a process argument or in the buil
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import os
 import stat
@@ -21,10 +19,9 @@ import subprocess
 import sys
 import threading
 import urllib.request
-import zipfile
 from base64 import b64encode
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -321,30 +318,28 @@ seed:
   repo: https://git.example.com/acme/config.git
   spec: teams/jenkinsgen.yaml
   jenkins_credentials: jenkins-api
+  jenkins_url: https://jenkins.example.com/
 """
 
 
 def test_seed_apply_script_applies_the_spec_with_the_bound_token(
     groovy: GroovyParser, tmp_path: Path, secured_jenkins_double: Any
 ) -> None:
-    """The seed job's Apply script, run as the job would after its Install stage, creates the
-    spec's items on a controller that requires the API token from withCredentials."""
+    """The seed job's Apply script, run as in the seed image (jenkinsgen on PATH, the URL from
+    the pipeline's environment), creates the spec's items on a controller that requires the
+    API token from withCredentials. tests/images/test_seed_image.py runs it in the real image."""
     work = tmp_path / "config repo"
     (work / "teams").mkdir(parents=True)
     (work / "teams" / "jenkinsgen.yaml").write_text(SEED_SPEC, encoding="utf-8")
     p = plan(load_spec_text(SEED_SPEC, "teams/jenkinsgen.yaml"))
     seed_job = next(j for j in p.jobs if j.kind == "seed")
-    _, apply_script = groovy.parse(render_jenkinsfile(p, seed_job)).shell_commands()
-    # what the Install stage leaves behind: a virtualenv with jenkinsgen in it
-    venv_bin = work / ".jenkinsgen-venv" / "bin"
-    venv_bin.mkdir(parents=True)
+    [apply_script] = groovy.parse(render_jenkinsfile(p, seed_job)).shell_commands()
     installed = Path(sys.prefix) / "bin" / "jenkinsgen"
     assert installed.exists(), "run the tests from the environment jenkinsgen is installed in"
-    (venv_bin / "jenkinsgen").symlink_to(installed)
     env = {
-        "PATH": os.environ["PATH"],
+        "PATH": f"{installed.parent}:{os.environ['PATH']}",
         "HOME": str(tmp_path),
-        "JENKINS_URL": secured_jenkins_double.url,
+        "SEED_JENKINS_URL": secured_jenkins_double.url,
         "JENKINS_USER": "admin",
         "JENKINS_API_TOKEN": "admin-token",
     }
@@ -357,59 +352,3 @@ def test_seed_apply_script_applies_the_spec_with_the_bound_token(
     env["JENKINS_API_TOKEN"] = "wrong-token"
     proc = run_sh(apply_script, work, env)
     assert proc.returncode != 0, "the seed job must fail when the bound token is refused"
-
-
-def _tiny_wheel(directory: Path) -> Path:
-    """A minimal, valid wheel (one module) that pip installs without any index."""
-    files = {
-        "tinyseed/__init__.py": b"VALUE = 42\n",
-        "tinyseed-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: tinyseed\nVersion: 1.0\n",
-        "tinyseed-1.0.dist-info/WHEEL": (
-            b"Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-        ),
-    }
-    record = []
-    for name, data in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        record.append(f"{name},sha256={digest},{len(data)}")
-    record.append("tinyseed-1.0.dist-info/RECORD,,")
-    wheel = directory / "tinyseed-1.0-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-        zf.writestr("tinyseed-1.0.dist-info/RECORD", "\n".join(record) + "\n")
-    return wheel
-
-
-@pytest.mark.slow
-def test_seed_install_script_makes_a_virtualenv_and_installs(
-    groovy: GroovyParser, tmp_path: Path
-) -> None:
-    """The Install stage creates .jenkinsgen-venv and pip-installs ``seed.install`` into it
-    (here a local wheel, so no index is needed)."""
-    wheels = tmp_path / "wheels dir"
-    wheels.mkdir()
-    wheel = _tiny_wheel(wheels)
-    s = spec()
-    assert s.seed is not None
-    s = replace(s, seed=replace(s.seed, install=str(wheel)))
-    p, j = job(s, "seed")
-    install_script, _ = groovy.parse(render_jenkinsfile(p, j)).shell_commands()
-    work = tmp_path / "work"
-    work.mkdir()
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(tmp_path),
-        "PIP_NO_INDEX": "1",
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-    }
-    proc = run_sh(install_script, work, env)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    python = work / ".jenkinsgen-venv" / "bin" / "python"
-    check = subprocess.run(
-        [str(python), "-c", "import tinyseed; print(tinyseed.VALUE)"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert check.stdout.strip() == "42", check.stderr

@@ -46,6 +46,7 @@ seed:
   repo: https://git.example.com/acme/config.git
   jenkins_credentials: jenkins-api
   branch: config/main
+  jenkins_url: https://jenkins.example.com/
 """
 MULTIBRANCH = PER_ENVIRONMENT.replace(
     "folder: a.b/delivery", "folder: a.b/delivery\nlayout: multibranch"

@@ -125,7 +125,8 @@ def test_item_collision_is_refused(tmp_path: Path) -> None:
         "defaults: {registry: r.example.com/x, registry_credentials: push}\n"
         "environments:\n  - {name: dev, branch: develop}\n"
         "services:\n  - {name: seed, repo: 'https://g.example.com/a.git', build: make}\n"
-        "seed: {repo: 'https://g.example.com/config.git', jenkins_credentials: tok}\n",
+        "seed: {repo: 'https://g.example.com/config.git', jenkins_credentials: tok,\n"
+        "       jenkins_url: 'https://ci.example.com/'}\n",
         encoding="utf-8",
     )
     code, _, stderr = _run("render", str(spec), "-o", str(tmp_path / "out"))

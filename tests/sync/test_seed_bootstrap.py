@@ -1,9 +1,10 @@
 """The bootstrap: apply once by hand, then the seed job's own Apply stage keeps Jenkins in step.
 
 The seed job's Apply stage is taken from the rendered seed Jenkinsfile and run with bash in a
-workspace, as the agent would run it inside ``withCredentials`` (JENKINS_USER /
-JENKINS_API_TOKEN in the environment, JENKINS_URL set by Jenkins), with the workspace's
-``.jenkinsgen-venv`` pointing at this checkout's virtualenv instead of a pip install.
+workspace, as the seed image runs it inside ``withCredentials`` (JENKINS_USER /
+JENKINS_API_TOKEN in the environment, SEED_JENKINS_URL from the pipeline's environment), with
+this checkout's jenkinsgen first on PATH in place of the image's (tests/images/test_seed_image.py
+runs the same script inside the real seed image).
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ from jenkinsgen.spec import load_spec
 from tests.jenkins_double import JenkinsDouble
 from tests.sync.helpers import freestyle, spec_text
 
-SEED = "seed: {repo: https://git.example.com/platform/config.git, jenkins_credentials: jg-api}\n"
+SEED = (
+    "seed: {repo: https://git.example.com/platform/config.git, jenkins_credentials: jg-api,\n"
+    "       jenkins_url: https://jenkins.example.com/}\n"
+)
 CREDS = {"JENKINS_USER": "admin", "JENKINS_API_TOKEN": "admin-token"}
 
 
@@ -31,6 +35,7 @@ def _apply_stage(jenkinsfile: str) -> str:
 
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("JENKINS_")}
+    env["PATH"] = f"{Path(sys.prefix) / 'bin'}:{env.get('PATH', '')}"
     env.update(extra)
     return env
 
@@ -41,7 +46,6 @@ def test_bootstrap_by_hand_then_seed_applies_with_prune(
     double = secured_jenkins_double
     workspace = tmp_path / "workspace"
     workspace.mkdir()
-    (workspace / ".jenkinsgen-venv").symlink_to(Path(sys.prefix))
     spec = workspace / "jenkinsgen.yaml"
     spec.write_text(spec_text(services=3) + SEED)
 
@@ -68,7 +72,7 @@ def test_bootstrap_by_hand_then_seed_applies_with_prune(
         capture_output=True,
         text=True,
         timeout=120,
-        env=_env(JENKINS_URL=double.url + "/", **CREDS),
+        env=_env(SEED_JENKINS_URL=double.url + "/", **CREDS),
     )
     assert run.returncode == 0, run.stderr
     assert "admin-token" not in run.stdout + run.stderr
@@ -82,7 +86,7 @@ def test_bootstrap_by_hand_then_seed_applies_with_prune(
         capture_output=True,
         text=True,
         timeout=120,
-        env=_env(JENKINS_URL=double.url + "/", **CREDS),
+        env=_env(SEED_JENKINS_URL=double.url + "/", **CREDS),
     )
     assert again.returncode == 0 and "created" not in again.stdout
     assert "updated" not in again.stdout and "(1 requests)" in again.stdout
