@@ -14,6 +14,20 @@ Both run as subprocesses (start-up included), jenkinsgen via its CLI. Times are 
 come from the double's counters. Usage::
 
     .venv/bin/python bench/apply_bench.py [--runs 3] [--jjb-runs 1] [--services 250]
+
+Scale (issue 9), one environment per service as in the issue, so N jobs are 2N+1 items:
+
+* ``--scale``: ``apply --dry-run`` against an empty double (no latency) at 1,000 ... 15,000
+  jobs: the CLI's wall time (subprocess, start-up and rendering included), and in-process the
+  sync part alone (``plan_changes`` + ``apply_changes``), both in a dry run and with writes
+  to a client that answers at once (the scheduler's own cost). Time per item should be flat.
+* ``--cold-scale``: cold apply (every item created) at 1,000 and 15,000 jobs against the
+  double with ``--latency`` per request, through the CLI with 8 workers.
+
+Every row carries the 1-minute load average when it was taken (2 shared cores)::
+
+    .venv/bin/python bench/apply_bench.py --scale [--runs 3] [--sizes 1000,2000,...]
+    .venv/bin/python bench/apply_bench.py --cold-scale [--runs 3] [--sizes 1000,15000]
 """
 
 from __future__ import annotations
@@ -120,13 +134,160 @@ def main() -> None:
     ap.add_argument("--jjb-runs", type=int, default=1)
     ap.add_argument("--services", type=int, default=250)
     ap.add_argument("--no-jjb", action="store_true")
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--scale", action="store_true", help="dry-run and scheduler scaling")
+    mode.add_argument("--cold-scale", action="store_true", help="cold apply at two sizes")
+    ap.add_argument("--sizes", help="jobs per row, comma-separated")
+    ap.add_argument("--latency", type=float, default=LATENCY, help="seconds per request")
     args = ap.parse_args()
-    n = args.services
     work = Path(tempfile.mkdtemp(prefix="apply-bench-"))
     try:
-        run(args, n, work)
+        if args.scale:
+            sizes = _sizes(args.sizes, "1000,2000,4000,8000,15000")
+            scale(sizes, args.runs, work)
+        elif args.cold_scale:
+            cold_scale(_sizes(args.sizes, "1000,15000"), args.runs, args.latency, work)
+        else:
+            run(args, args.services, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _sizes(raw: str | None, default: str) -> list[int]:
+    return [int(x) for x in (raw or default).split(",")]
+
+
+def fleet_text(jobs: int) -> str:
+    """``jobs`` services with one environment each: ``jobs`` pipelines, ``jobs + 1`` folders."""
+    svcs = "\n".join(
+        f"  - {{name: svc{i:05d}, repo: https://git.example.com/svc{i:05d}.git, "
+        f"build: make, test: make test, image: {{name: svc{i:05d}}}}}"
+        for i in range(jobs)
+    )
+    return (
+        "version: 1\nfolder: fleet\n"
+        "defaults: {registry: registry.example.com/acme, registry_credentials: push}\n"
+        f"environments:\n  - {{name: prod, branch: main}}\nservices:\n{svcs}\n"
+    )
+
+
+def cli_env() -> dict[str, str]:
+    """The environment for CLI runs: no JENKINS_* from the caller; this tree's package."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JENKINS_")}
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def cli_apply(spec: Path, url: str) -> list[str]:
+    return [sys.executable, "-m", "jenkinsgen.cli.main", "-q", "apply", str(spec), "--url", url]
+
+
+def load1() -> float:
+    return os.getloadavg()[0]
+
+
+def _load_range(loads: list[float]) -> str:
+    return f"{min(loads):.1f}-{max(loads):.1f}"
+
+
+class InstantClient:
+    """Answers every write at once: what is left is apply's own scheduling."""
+
+    url = "http://instant.invalid/"
+    requests_made = 0
+
+    def prime(self) -> None:
+        pass
+
+    def create(self, path: tuple[str, ...], config_xml: bytes) -> None:
+        pass
+
+    def update(self, path: tuple[str, ...], config_xml: bytes) -> None:
+        pass
+
+    def delete(self, path: tuple[str, ...]) -> None:
+        pass
+
+
+def scale(sizes: list[int], runs: int, work: Path) -> None:
+    from jenkinsgen.jenkins.client import JenkinsClient
+    from jenkinsgen.sync import apply_changes, plan_changes
+
+    env = cli_env()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {runs} runs, medians")
+    print()
+    print(
+        "| jobs | items | CLI dry-run s | sync dry-run ms | sync µs/item | "
+        "schedule (instant writes) ms | schedule µs/item | load avg |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for jobs in sizes:
+        text = fleet_text(jobs)
+        spec = work / f"fleet-{jobs}.yaml"
+        spec.write_text(text)
+        rendered = render_spec(load_spec_text(text))
+        items = len(rendered.items)
+        cli: list[float] = []
+        dry: list[float] = []
+        sched: list[float] = []
+        loads: list[float] = []
+        for _ in range(runs):
+            with JenkinsDouble() as d:
+                loads.append(load1())
+                cli.append(timed([*cli_apply(spec, d.url), "--dry-run"], env))
+                client = JenkinsClient(d.url)
+                start = time.perf_counter()
+                changes = plan_changes(rendered, client.list_items(12))
+                report = apply_changes(client, changes, dry_run=True)
+                dry.append(time.perf_counter() - start)
+                assert report.count("create", "planned") == items
+            start = time.perf_counter()
+            changes = plan_changes(rendered, [])
+            report = apply_changes(InstantClient(), changes)  # type: ignore[arg-type]
+            sched.append(time.perf_counter() - start)
+            assert report.count("create", "done") == items
+        m_dry, m_sched = statistics.median(dry), statistics.median(sched)
+        print(
+            f"| {jobs:,} | {items:,} | {statistics.median(cli):.2f} | {m_dry * 1000:.0f} | "
+            f"{m_dry / items * 1e6:.1f} | {m_sched * 1000:.0f} | {m_sched / items * 1e6:.1f} | "
+            f"{_load_range(loads)} |",
+            flush=True,
+        )
+
+
+def cold_scale(sizes: list[int], runs: int, latency: float, work: Path) -> None:
+    env = cli_env()
+    print(
+        f"cold apply through the CLI, --workers 8, {latency * 1000:.0f} ms per request, "
+        f"python {sys.version.split()[0]}, {runs} runs, medians"
+    )
+    print()
+    print("| jobs | items | median s | ms/item | requests | writes | load avg |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for jobs in sizes:
+        text = fleet_text(jobs)
+        spec = work / f"fleet-{jobs}.yaml"
+        spec.write_text(text)
+        items = len(render_spec(load_spec_text(text)).items)
+        times: list[float] = []
+        reqs: list[int] = []
+        writes: list[int] = []
+        loads: list[float] = []
+        for _ in range(runs):
+            with JenkinsDouble() as d:
+                d.faults.latency = latency
+                loads.append(load1())
+                times.append(timed([*cli_apply(spec, d.url), "--workers", "8"], env))
+                reqs.append(d.counters.total)
+                writes.append(d.counters.writes)
+                assert len(d.job_names()) == items
+        t = statistics.median(times)
+        print(
+            f"| {jobs:,} | {items:,} | {t:.2f} | {t / items * 1000:.2f} | "
+            f"{statistics.median(reqs):.0f} | {statistics.median(writes):.0f} | "
+            f"{_load_range(loads)} |",
+            flush=True,
+        )
 
 
 def run(args: argparse.Namespace, n: int, work: Path) -> None:
