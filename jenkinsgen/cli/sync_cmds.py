@@ -190,7 +190,7 @@ def apply(
     bar = Progress(0 if dry_run else todo, "apply", sys.stderr, enabled=None if drawn else False)
 
     def progress(outcome: Outcome) -> None:
-        bar.advance(outcome.status == "done")
+        bar.advance(outcome.status in ("done", "noop"))  # noop: a folder found, kept
 
     report = apply_changes(client, changes, workers, prune, dry_run, progress)
     bar.close()

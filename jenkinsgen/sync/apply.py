@@ -120,7 +120,7 @@ def apply_changes(
 Deps = tuple[dict[Path, int], dict[Path, list[Path]]]
 
 
-def _nearest_ancestor(path: Path, among: set[Path] | dict[Path, Change]) -> Path | None:
+def _nearest_ancestor(path: Path, among: set[Path]) -> Path | None:
     for i in range(len(path) - 1, 0, -1):
         if path[:i] in among:
             return path[:i]
