@@ -22,7 +22,8 @@ Scale (issue 9), one environment per service as in the issue, so N jobs are 2N+1
   sync part alone (``plan_changes`` + ``apply_changes``), both in a dry run and with writes
   to a client that answers at once (the scheduler's own cost). Time per item should be flat.
 * ``--cold-scale``: cold apply (every item created) at 1,000 and 15,000 jobs against the
-  double with ``--latency`` per request, through the CLI with 8 workers.
+  double with ``--latency`` per request, through the CLI with 8 workers; the JJB anchor
+  (``jenkins-jobs update``, once, cold) up to ``--jjb-max`` jobs (default 1,000).
 
 Every row carries the 1-minute load average when it was taken (2 shared cores)::
 
@@ -139,6 +140,7 @@ def main() -> None:
     mode.add_argument("--cold-scale", action="store_true", help="cold apply at two sizes")
     ap.add_argument("--sizes", help="jobs per row, comma-separated")
     ap.add_argument("--latency", type=float, default=LATENCY, help="seconds per request")
+    ap.add_argument("--jjb-max", type=int, default=1000, help="--cold-scale: JJB up to N jobs")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="apply-bench-"))
     try:
@@ -146,7 +148,8 @@ def main() -> None:
             sizes = _sizes(args.sizes, "1000,2000,4000,8000,15000")
             scale(sizes, args.runs, work)
         elif args.cold_scale:
-            cold_scale(_sizes(args.sizes, "1000,15000"), args.runs, args.latency, work)
+            sizes = _sizes(args.sizes, "1000,15000")
+            cold_scale(sizes, args.runs, args.latency, work, 0 if args.no_jjb else args.jjb_max)
         else:
             run(args, args.services, work)
     finally:
@@ -260,39 +263,58 @@ def scale(sizes: list[int], runs: int, work: Path) -> None:
         )
 
 
-def cold_scale(sizes: list[int], runs: int, latency: float, work: Path) -> None:
+def cold_scale(sizes: list[int], runs: int, latency: float, work: Path, jjb_max: int) -> None:
+    """Cold apply through the CLI at each size; the JJB anchor (one run, cold) up to
+    ``jjb_max`` jobs (it sends five requests per item, one at a time)."""
     env = cli_env()
     print(
-        f"cold apply through the CLI, --workers 8, {latency * 1000:.0f} ms per request, "
-        f"python {sys.version.split()[0]}, {runs} runs, medians"
+        f"cold apply (every item created), {latency * 1000:.0f} ms per request, "
+        f"python {sys.version.split()[0]}, jenkinsgen {runs} runs (median), JJB 1 run"
     )
     print()
-    print("| jobs | items | median s | ms/item | requests | writes | load avg |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    print("| tool | jobs | items | s | ms/item | requests | writes | load avg |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for jobs in sizes:
         text = fleet_text(jobs)
         spec = work / f"fleet-{jobs}.yaml"
         spec.write_text(text)
         items = len(render_spec(load_spec_text(text)).items)
-        times: list[float] = []
-        reqs: list[int] = []
-        writes: list[int] = []
+        row = Row("jenkinsgen apply --workers 8", "cold")
         loads: list[float] = []
         for _ in range(runs):
             with JenkinsDouble() as d:
                 d.faults.latency = latency
                 loads.append(load1())
-                times.append(timed([*cli_apply(spec, d.url), "--workers", "8"], env))
-                reqs.append(d.counters.total)
-                writes.append(d.counters.writes)
+                row.times.append(timed([*cli_apply(spec, d.url), "--workers", "8"], env))
+                row.requests.append(d.counters.total)
+                row.writes.append(d.counters.writes)
                 assert len(d.job_names()) == items
-        t = statistics.median(times)
-        print(
-            f"| {jobs:,} | {items:,} | {t:.2f} | {t / items * 1000:.2f} | "
-            f"{statistics.median(reqs):.0f} | {statistics.median(writes):.0f} | "
-            f"{_load_range(loads)} |",
-            flush=True,
-        )
+        _cold_row(row, jobs, items, loads)
+        if jobs > jjb_max:
+            continue
+        jjb_spec = work / f"fleet-{jobs}-jjb.yaml"
+        jjb_spec.write_text(jjb_yaml(text))
+        row = Row("jenkins-jobs update (JJB)", "cold")
+        with JenkinsDouble() as d:
+            d.faults.latency = latency
+            bin_dir = Path(sys.executable).parent
+            cmd, jenv, _ = jjb_command(d.url, work / f"jjb-{jobs}", env, bin_dir)
+            loads = [load1()]
+            row.times.append(timed([*cmd, str(jjb_spec)], jenv))
+            row.requests.append(d.counters.total)
+            row.writes.append(d.counters.writes)
+            assert len(d.job_names()) == items
+        _cold_row(row, jobs, items, loads)
+
+
+def _cold_row(row: Row, jobs: int, items: int, loads: list[float]) -> None:
+    t = statistics.median(row.times)
+    print(
+        f"| {row.tool} | {jobs:,} | {items:,} | {t:.2f} | {t / items * 1000:.2f} | "
+        f"{statistics.median(row.requests):.0f} | {statistics.median(row.writes):.0f} | "
+        f"{_load_range(loads)} |",
+        flush=True,
+    )
 
 
 def run(args: argparse.Namespace, n: int, work: Path) -> None:
@@ -353,17 +375,24 @@ def run(args: argparse.Namespace, n: int, work: Path) -> None:
     print_table(rows, jobs, items)
 
 
+def jjb_command(
+    url: str, home: Path, env: dict[str, str], bin_dir: Path
+) -> tuple[list[str], dict[str, str], Path]:
+    """``jenkins-jobs update`` for the controller at ``url``, with its own HOME and cache
+    (one worker: with more it may create a job before its folder)."""
+    home.mkdir()
+    ini = home / "jjb.ini"
+    ini.write_text(f"[jenkins]\nurl={url}\nquery_plugins_info=False\n")
+    jenv = {**env, "HOME": str(home), "XDG_CACHE_HOME": str(home / "cache")}
+    cmd = [str(bin_dir / "jenkins-jobs"), "--conf", str(ini), "update", "--workers", "1"]
+    return cmd, jenv, home
+
+
 def jjb_rows(rows: list[Row], runs: int, work: Path, env: dict[str, str], bin_dir: Path) -> None:
     counter = iter(range(10**6))
 
     def setup(d: JenkinsDouble) -> tuple[list[str], dict[str, str], Path]:
-        home = work / f"jjb-home-{next(counter)}"
-        home.mkdir()
-        ini = home / "jjb.ini"
-        ini.write_text(f"[jenkins]\nurl={d.url}\nquery_plugins_info=False\n")
-        jenv = {**env, "HOME": str(home), "XDG_CACHE_HOME": str(home / "cache")}
-        cmd = [str(bin_dir / "jenkins-jobs"), "--conf", str(ini), "update", "--workers", "1"]
-        return cmd, jenv, home
+        return jjb_command(d.url, work / f"jjb-home-{next(counter)}", env, bin_dir)
 
     def cold() -> tuple[JenkinsDouble, list[str], dict[str, str]]:
         d = JenkinsDouble().start()
