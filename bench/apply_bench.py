@@ -141,12 +141,13 @@ def main() -> None:
     ap.add_argument("--sizes", help="jobs per row, comma-separated")
     ap.add_argument("--latency", type=float, default=LATENCY, help="seconds per request")
     ap.add_argument("--jjb-max", type=int, default=1000, help="--cold-scale: JJB up to N jobs")
+    ap.add_argument("--envs", type=int, default=1, choices=range(1, 5), help="--scale: per service")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="apply-bench-"))
     try:
         if args.scale:
             sizes = _sizes(args.sizes, "1000,2000,4000,8000,15000")
-            scale(sizes, args.runs, work)
+            scale(sizes, args.runs, work, args.envs)
         elif args.cold_scale:
             sizes = _sizes(args.sizes, "1000,15000")
             cold_scale(sizes, args.runs, args.latency, work, 0 if args.no_jjb else args.jjb_max)
@@ -160,17 +161,22 @@ def _sizes(raw: str | None, default: str) -> list[int]:
     return [int(x) for x in (raw or default).split(",")]
 
 
-def fleet_text(jobs: int) -> str:
-    """``jobs`` services with one environment each: ``jobs`` pipelines, ``jobs + 1`` folders."""
+def fleet_text(jobs: int, envs: int = 1) -> str:
+    """``jobs`` pipelines: ``jobs // envs`` services with ``envs`` environments each (one
+    folder per service, and the root folder)."""
+    names = ["prod", *(e for e in ENVS if e != "prod")][:envs]
+    env_lines = "\n".join(
+        f"  - {{name: {e}, branch: {'main' if e == 'prod' else e}}}" for e in names
+    )
     svcs = "\n".join(
         f"  - {{name: svc{i:05d}, repo: https://git.example.com/svc{i:05d}.git, "
         f"build: make, test: make test, image: {{name: svc{i:05d}}}}}"
-        for i in range(jobs)
+        for i in range(jobs // len(names))
     )
     return (
         "version: 1\nfolder: fleet\n"
         "defaults: {registry: registry.example.com/acme, registry_credentials: push}\n"
-        f"environments:\n  - {{name: prod, branch: main}}\nservices:\n{svcs}\n"
+        f"environments:\n{env_lines}\nservices:\n{svcs}\n"
     )
 
 
@@ -212,12 +218,15 @@ class InstantClient:
         pass
 
 
-def scale(sizes: list[int], runs: int, work: Path) -> None:
+def scale(sizes: list[int], runs: int, work: Path, envs: int = 1) -> None:
     from jenkinsgen.jenkins.client import JenkinsClient
     from jenkinsgen.sync import apply_changes, plan_changes
 
     env = cli_env()
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {runs} runs, medians")
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {runs} runs, medians, "
+        f"{envs} environment(s) per service"
+    )
     print()
     print(
         "| jobs | items | CLI dry-run s | load + render in-process s | sync dry-run ms | "
@@ -225,7 +234,7 @@ def scale(sizes: list[int], runs: int, work: Path) -> None:
     )
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for jobs in sizes:
-        text = fleet_text(jobs)
+        text = fleet_text(jobs, envs)
         spec = work / f"fleet-{jobs}.yaml"
         spec.write_text(text)
         prepare: list[float] = []
