@@ -21,6 +21,8 @@ Scale (issue 9), one environment per service as in the issue, so N jobs are 2N+1
   jobs: the CLI's wall time (subprocess, start-up and rendering included), and in-process the
   sync part alone (``plan_changes`` + ``apply_changes``), both in a dry run and with writes
   to a client that answers at once (the scheduler's own cost). Time per item should be flat.
+* ``--calls``: Python function calls per item of planning + apply (cProfile), exact and
+  independent of load: constant when the work is linear.
 * ``--cold-scale``: cold apply (every item created) at 1,000 and 15,000 jobs against the
   double with ``--latency`` per request, through the CLI with 8 workers; the JJB anchor
   (``jenkins-jobs update``, once, cold) up to ``--jjb-max`` jobs (default 1,000).
@@ -138,6 +140,7 @@ def main() -> None:
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--scale", action="store_true", help="dry-run and scheduler scaling")
     mode.add_argument("--cold-scale", action="store_true", help="cold apply at two sizes")
+    mode.add_argument("--calls", action="store_true", help="Python calls per item (cProfile)")
     ap.add_argument("--sizes", help="jobs per row, comma-separated")
     ap.add_argument("--latency", type=float, default=LATENCY, help="seconds per request")
     ap.add_argument("--jjb-max", type=int, default=1000, help="--cold-scale: JJB up to N jobs")
@@ -148,6 +151,8 @@ def main() -> None:
         if args.scale:
             sizes = _sizes(args.sizes, "1000,2000,4000,8000,15000")
             scale(sizes, args.runs, work, args.envs)
+        elif args.calls:
+            calls_per_item(_sizes(args.sizes, "1000,15000"), args.envs)
         elif args.cold_scale:
             sizes = _sizes(args.sizes, "1000,15000")
             cold_scale(sizes, args.runs, args.latency, work, 0 if args.no_jjb else args.jjb_max)
@@ -270,6 +275,28 @@ def scale(sizes: list[int], runs: int, work: Path, envs: int = 1) -> None:
             f"{_load_range(loads)} |",
             flush=True,
         )
+
+
+def calls_per_item(sizes: list[int], envs: int) -> None:
+    """Python function calls per item of planning + apply (cProfile): exact, load-free."""
+    import cProfile
+    import pstats
+
+    from jenkinsgen.sync import apply_changes, plan_changes
+
+    print("| jobs | items | dry-run calls/item | instant writes calls/item |")
+    print("| ---: | ---: | ---: | ---: |")
+    for jobs in sizes:
+        rendered = render_spec(load_spec_text(fleet_text(jobs, envs)))
+        counts: list[float] = []
+        for dry_run in (True, False):
+            profile = cProfile.Profile()
+            profile.enable()
+            changes = plan_changes(rendered, [])
+            apply_changes(InstantClient(), changes, dry_run=dry_run)  # type: ignore[arg-type]
+            profile.disable()
+            counts.append(pstats.Stats(profile).total_calls / len(rendered.items))  # type: ignore[attr-defined]
+        print(f"| {jobs:,} | {len(rendered.items):,} | {counts[0]:.1f} | {counts[1]:.1f} |")
 
 
 def cold_scale(sizes: list[int], runs: int, latency: float, work: Path, jjb_max: int) -> None:
