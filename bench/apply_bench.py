@@ -14,6 +14,23 @@ Both run as subprocesses (start-up included), jenkinsgen via its CLI. Times are 
 come from the double's counters. Usage::
 
     .venv/bin/python bench/apply_bench.py [--runs 3] [--jjb-runs 1] [--services 250]
+
+Scale (issue 9), one environment per service as in the issue, so N jobs are 2N+1 items:
+
+* ``--scale``: ``apply --dry-run`` against an empty double (no latency) at 1,000 ... 15,000
+  jobs: the CLI's wall time (subprocess, start-up and rendering included), and in-process the
+  sync part alone (``plan_changes`` + ``apply_changes``), both in a dry run and with writes
+  to a client that answers at once (the scheduler's own cost). Time per item should be flat.
+* ``--calls``: Python function calls per item of planning + apply (cProfile), exact and
+  independent of load: constant when the work is linear.
+* ``--cold-scale``: cold apply (every item created) at 1,000 and 15,000 jobs against the
+  double with ``--latency`` per request, through the CLI with 8 workers; the JJB anchor
+  (``jenkins-jobs update``, once, cold) up to ``--jjb-max`` jobs (default 1,000).
+
+Every row carries the 1-minute load average when it was taken (2 shared cores)::
+
+    .venv/bin/python bench/apply_bench.py --scale [--runs 3] [--sizes 1000,2000,...]
+    .venv/bin/python bench/apply_bench.py --cold-scale [--runs 3] [--sizes 1000,15000]
 """
 
 from __future__ import annotations
@@ -120,13 +137,220 @@ def main() -> None:
     ap.add_argument("--jjb-runs", type=int, default=1)
     ap.add_argument("--services", type=int, default=250)
     ap.add_argument("--no-jjb", action="store_true")
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--scale", action="store_true", help="dry-run and scheduler scaling")
+    mode.add_argument("--cold-scale", action="store_true", help="cold apply at two sizes")
+    mode.add_argument("--calls", action="store_true", help="Python calls per item (cProfile)")
+    ap.add_argument("--sizes", help="jobs per row, comma-separated")
+    ap.add_argument("--latency", type=float, default=LATENCY, help="seconds per request")
+    ap.add_argument("--jjb-max", type=int, default=1000, help="--cold-scale: JJB up to N jobs")
+    ap.add_argument("--envs", type=int, default=1, choices=range(1, 5), help="--scale: per service")
     args = ap.parse_args()
-    n = args.services
     work = Path(tempfile.mkdtemp(prefix="apply-bench-"))
     try:
-        run(args, n, work)
+        if args.scale:
+            sizes = _sizes(args.sizes, "1000,2000,4000,8000,15000")
+            scale(sizes, args.runs, work, args.envs)
+        elif args.calls:
+            calls_per_item(_sizes(args.sizes, "1000,15000"), args.envs)
+        elif args.cold_scale:
+            sizes = _sizes(args.sizes, "1000,15000")
+            cold_scale(sizes, args.runs, args.latency, work, 0 if args.no_jjb else args.jjb_max)
+        else:
+            run(args, args.services, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _sizes(raw: str | None, default: str) -> list[int]:
+    return [int(x) for x in (raw or default).split(",")]
+
+
+def fleet_text(jobs: int, envs: int = 1) -> str:
+    """``jobs`` pipelines: ``jobs // envs`` services with ``envs`` environments each (one
+    folder per service, and the root folder)."""
+    names = ["prod", *(e for e in ENVS if e != "prod")][:envs]
+    env_lines = "\n".join(
+        f"  - {{name: {e}, branch: {'main' if e == 'prod' else e}}}" for e in names
+    )
+    svcs = "\n".join(
+        f"  - {{name: svc{i:05d}, repo: https://git.example.com/svc{i:05d}.git, "
+        f"build: make, test: make test, image: {{name: svc{i:05d}}}}}"
+        for i in range(jobs // len(names))
+    )
+    return (
+        "version: 1\nfolder: fleet\n"
+        "defaults: {registry: registry.example.com/acme, registry_credentials: push}\n"
+        f"environments:\n{env_lines}\nservices:\n{svcs}\n"
+    )
+
+
+def cli_env() -> dict[str, str]:
+    """The environment for CLI runs: no JENKINS_* from the caller; this tree's package."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JENKINS_")}
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def cli_apply(spec: Path, url: str) -> list[str]:
+    return [sys.executable, "-m", "jenkinsgen.cli.main", "-q", "apply", str(spec), "--url", url]
+
+
+def load1() -> float:
+    return os.getloadavg()[0]
+
+
+def _load_range(loads: list[float]) -> str:
+    return f"{min(loads):.1f}-{max(loads):.1f}"
+
+
+class InstantClient:
+    """Answers every write at once: what is left is apply's own scheduling."""
+
+    url = "http://instant.invalid/"
+    requests_made = 0
+
+    def prime(self) -> None:
+        pass
+
+    def create(self, path: tuple[str, ...], config_xml: bytes) -> None:
+        pass
+
+    def update(self, path: tuple[str, ...], config_xml: bytes) -> None:
+        pass
+
+    def delete(self, path: tuple[str, ...]) -> None:
+        pass
+
+
+def scale(sizes: list[int], runs: int, work: Path, envs: int = 1) -> None:
+    from jenkinsgen.jenkins.client import JenkinsClient
+    from jenkinsgen.sync import apply_changes, plan_changes
+
+    env = cli_env()
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {runs} runs, medians, "
+        f"{envs} environment(s) per service"
+    )
+    print()
+    print(
+        "| jobs | items | CLI dry-run s | load + render in-process s | sync dry-run ms | "
+        "sync µs/item | schedule (instant writes) ms | schedule µs/item | load avg |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for jobs in sizes:
+        text = fleet_text(jobs, envs)
+        spec = work / f"fleet-{jobs}.yaml"
+        spec.write_text(text)
+        prepare: list[float] = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            rendered = render_spec(load_spec_text(text))
+            prepare.append(time.perf_counter() - start)
+        items = len(rendered.items)
+        cli: list[float] = []
+        dry: list[float] = []
+        sched: list[float] = []
+        loads: list[float] = []
+        for _ in range(runs):
+            with JenkinsDouble() as d:
+                loads.append(load1())
+                cli.append(timed([*cli_apply(spec, d.url), "--dry-run"], env))
+                client = JenkinsClient(d.url)
+                start = time.perf_counter()
+                changes = plan_changes(rendered, client.list_items(12))
+                report = apply_changes(client, changes, dry_run=True)
+                dry.append(time.perf_counter() - start)
+                assert report.count("create", "planned") == items
+            start = time.perf_counter()
+            changes = plan_changes(rendered, [])
+            report = apply_changes(InstantClient(), changes)  # type: ignore[arg-type]
+            sched.append(time.perf_counter() - start)
+            assert report.count("create", "done") == items
+        m_dry, m_sched = statistics.median(dry), statistics.median(sched)
+        print(
+            f"| {jobs:,} | {items:,} | {statistics.median(cli):.2f} | "
+            f"{statistics.median(prepare):.2f} | {m_dry * 1000:.0f} | "
+            f"{m_dry / items * 1e6:.1f} | {m_sched * 1000:.0f} | {m_sched / items * 1e6:.1f} | "
+            f"{_load_range(loads)} |",
+            flush=True,
+        )
+
+
+def calls_per_item(sizes: list[int], envs: int) -> None:
+    """Python function calls per item of planning + apply (cProfile): exact, load-free."""
+    import cProfile
+    import pstats
+
+    from jenkinsgen.sync import apply_changes, plan_changes
+
+    print("| jobs | items | dry-run calls/item | instant writes calls/item |")
+    print("| ---: | ---: | ---: | ---: |")
+    for jobs in sizes:
+        rendered = render_spec(load_spec_text(fleet_text(jobs, envs)))
+        counts: list[float] = []
+        for dry_run in (True, False):
+            profile = cProfile.Profile()
+            profile.enable()
+            changes = plan_changes(rendered, [])
+            apply_changes(InstantClient(), changes, dry_run=dry_run)  # type: ignore[arg-type]
+            profile.disable()
+            counts.append(pstats.Stats(profile).total_calls / len(rendered.items))  # type: ignore[attr-defined]
+        print(f"| {jobs:,} | {len(rendered.items):,} | {counts[0]:.1f} | {counts[1]:.1f} |")
+
+
+def cold_scale(sizes: list[int], runs: int, latency: float, work: Path, jjb_max: int) -> None:
+    """Cold apply through the CLI at each size; the JJB anchor (one run, cold) up to
+    ``jjb_max`` jobs (it sends five requests per item, one at a time)."""
+    env = cli_env()
+    print(
+        f"cold apply (every item created), {latency * 1000:.0f} ms per request, "
+        f"python {sys.version.split()[0]}, jenkinsgen {runs} runs (median), JJB 1 run"
+    )
+    print()
+    print("| tool | jobs | items | s | ms/item | requests | writes | load avg |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for jobs in sizes:
+        text = fleet_text(jobs)
+        spec = work / f"fleet-{jobs}.yaml"
+        spec.write_text(text)
+        items = len(render_spec(load_spec_text(text)).items)
+        row = Row("jenkinsgen apply --workers 8", "cold")
+        loads: list[float] = []
+        for _ in range(runs):
+            with JenkinsDouble() as d:
+                d.faults.latency = latency
+                loads.append(load1())
+                row.times.append(timed([*cli_apply(spec, d.url), "--workers", "8"], env))
+                row.requests.append(d.counters.total)
+                row.writes.append(d.counters.writes)
+                assert len(d.job_names()) == items
+        _cold_row(row, jobs, items, loads)
+        if jobs > jjb_max:
+            continue
+        jjb_spec = work / f"fleet-{jobs}-jjb.yaml"
+        jjb_spec.write_text(jjb_yaml(text))
+        row = Row("jenkins-jobs update (JJB)", "cold")
+        with JenkinsDouble() as d:
+            d.faults.latency = latency
+            bin_dir = Path(sys.executable).parent
+            cmd, jenv, _ = jjb_command(d.url, work / f"jjb-{jobs}", env, bin_dir)
+            loads = [load1()]
+            row.times.append(timed([*cmd, str(jjb_spec)], jenv))
+            row.requests.append(d.counters.total)
+            row.writes.append(d.counters.writes)
+            assert len(d.job_names()) == items
+        _cold_row(row, jobs, items, loads)
+
+
+def _cold_row(row: Row, jobs: int, items: int, loads: list[float]) -> None:
+    t = statistics.median(row.times)
+    print(
+        f"| {row.tool} | {jobs:,} | {items:,} | {t:.2f} | {t / items * 1000:.2f} | "
+        f"{statistics.median(row.requests):.0f} | {statistics.median(row.writes):.0f} | "
+        f"{_load_range(loads)} |",
+        flush=True,
+    )
 
 
 def run(args: argparse.Namespace, n: int, work: Path) -> None:
@@ -187,17 +411,24 @@ def run(args: argparse.Namespace, n: int, work: Path) -> None:
     print_table(rows, jobs, items)
 
 
+def jjb_command(
+    url: str, home: Path, env: dict[str, str], bin_dir: Path
+) -> tuple[list[str], dict[str, str], Path]:
+    """``jenkins-jobs update`` for the controller at ``url``, with its own HOME and cache
+    (one worker: with more it may create a job before its folder)."""
+    home.mkdir()
+    ini = home / "jjb.ini"
+    ini.write_text(f"[jenkins]\nurl={url}\nquery_plugins_info=False\n")
+    jenv = {**env, "HOME": str(home), "XDG_CACHE_HOME": str(home / "cache")}
+    cmd = [str(bin_dir / "jenkins-jobs"), "--conf", str(ini), "update", "--workers", "1"]
+    return cmd, jenv, home
+
+
 def jjb_rows(rows: list[Row], runs: int, work: Path, env: dict[str, str], bin_dir: Path) -> None:
     counter = iter(range(10**6))
 
     def setup(d: JenkinsDouble) -> tuple[list[str], dict[str, str], Path]:
-        home = work / f"jjb-home-{next(counter)}"
-        home.mkdir()
-        ini = home / "jjb.ini"
-        ini.write_text(f"[jenkins]\nurl={d.url}\nquery_plugins_info=False\n")
-        jenv = {**env, "HOME": str(home), "XDG_CACHE_HOME": str(home / "cache")}
-        cmd = [str(bin_dir / "jenkins-jobs"), "--conf", str(ini), "update", "--workers", "1"]
-        return cmd, jenv, home
+        return jjb_command(d.url, work / f"jjb-home-{next(counter)}", env, bin_dir)
 
     def cold() -> tuple[JenkinsDouble, list[str], dict[str, str]]:
         d = JenkinsDouble().start()

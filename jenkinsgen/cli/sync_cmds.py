@@ -11,12 +11,12 @@ import sys
 import click
 
 from jenkinsgen.cli.common import emit_json, info, verbosity, warn
-from jenkinsgen.errors import ApplyError
+from jenkinsgen.errors import ApplyError, JenkinsError
 from jenkinsgen.jenkins.auth import load_credentials
 from jenkinsgen.jenkins.client import JenkinsClient
 from jenkinsgen.render.model import Rendered
 from jenkinsgen.sync.apply import Outcome, apply_changes
-from jenkinsgen.sync.changes import ChangeSet, plan_changes
+from jenkinsgen.sync.changes import REFUSED, ChangeSet, plan_changes
 from jenkinsgen.sync.progress import Progress
 from jenkinsgen.sync.report import apply_json, config_diff, diff_json, summary_line
 from jenkinsgen.sync.verify import find_drift
@@ -80,10 +80,20 @@ def _changes(
     depth = max([12, *(len(item.path) + 1 for item in rendered.items)])
     changes = plan_changes(rendered, client.list_items(depth), adopt, adopt_all)
     if verify:
-        _drifted, unreadable = find_drift(client, changes, workers)
-        for change, exc in unreadable:
-            warn(f"{change.full_name}: cannot verify: {exc.detail}")
+        find_drift(client, changes, workers)  # unreadable configs become "unverified" items
     return changes
+
+
+def _diffs(client: JenkinsClient, changes: ChangeSet) -> dict[str, str]:
+    """The config.xml diff of each update; an item whose live config cannot be read or
+    parsed gets a note instead, and the other diffs are still shown."""
+    diffs: dict[str, str] = {}
+    for change in changes.with_action("update", "adopt", "drift"):
+        try:
+            diffs[change.full_name] = config_diff(change, client.get_config(change.path))
+        except JenkinsError as exc:
+            diffs[change.full_name] = f"(no diff: {exc})\n"
+    return diffs
 
 
 @click.command()
@@ -120,9 +130,7 @@ def diff(
     rendered = _render(spec)
     client = _client(url, workers)
     changes = _changes(client, rendered, adopt, adopt_all, verify, workers)
-    diffs: dict[str, str] = {}
-    for change in changes.with_action("update", "adopt", "drift"):
-        diffs[change.full_name] = config_diff(change, client.get_config(change.path))
+    diffs = _diffs(client, changes)
     if output == "json":
         emit_json(diff_json(changes, diffs, client.url))
         return
@@ -182,7 +190,7 @@ def apply(
     bar = Progress(0 if dry_run else todo, "apply", sys.stderr, enabled=None if drawn else False)
 
     def progress(outcome: Outcome) -> None:
-        bar.advance(outcome.status == "done")
+        bar.advance(outcome.status in ("done", "noop"))  # noop: a folder found, kept
 
     report = apply_changes(client, changes, workers, prune, dry_run, progress)
     bar.close()
@@ -200,7 +208,7 @@ def apply(
 
 
 def _failure_line(outcome: Outcome) -> str:
-    if outcome.change.action in ("conflict", "blocked"):
+    if outcome.change.action in REFUSED:
         return f"{outcome.change.full_name}: {outcome.error}"
     return outcome.error
 

@@ -1,14 +1,18 @@
 """Build and push the controller, agent and seed images through the Docker SDK.
 
 Docker errors are converted here, where they enter our code: a failed build or push raises
-:class:`~jenkinsgen.errors.ImageError` carrying the full build or push log. Progress lines are
-streamed to a callback as they arrive. Registry credentials come from the environment
-(``JENKINSGEN_REGISTRY_USERNAME`` / ``JENKINSGEN_REGISTRY_PASSWORD``) or, when those are unset,
-from the Docker client's own config (``~/.docker/config.json``); they are never printed.
+:class:`~jenkinsgen.errors.ImageError` (one line) carrying the build or push log so far. That
+includes an engine connection that breaks off in the middle of a streamed answer, which the
+Docker SDK does not wrap (``requests``, ``urllib3`` and ``http.client`` errors reach us).
+Progress lines are streamed to a callback as they arrive. Registry credentials come from the
+environment (``JENKINSGEN_REGISTRY_USERNAME`` / ``JENKINSGEN_REGISTRY_PASSWORD``) or, when
+those are unset, from the Docker client's own config (``~/.docker/config.json``); they are
+never printed.
 """
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import tempfile
@@ -18,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import docker
+import requests
+import urllib3
 
 from jenkinsgen.bundle.download import download
 from jenkinsgen.bundle.lock import read_lock
@@ -65,6 +71,39 @@ USERNAME_ENV = "JENKINSGEN_REGISTRY_USERNAME"
 PASSWORD_ENV = "JENKINSGEN_REGISTRY_PASSWORD"
 
 
+#: What talking to the engine can raise: the SDK's own errors; requests' when the engine
+#: cannot be reached or stops answering; urllib3's and http.client's when a streamed answer
+#: breaks off; the SDK's StreamParseError (not a DockerException) for a truncated JSON stream;
+#: OSError from the socket itself.
+ENGINE_ERRORS = (
+    docker.errors.DockerException,
+    docker.errors.StreamParseError,
+    requests.RequestException,
+    urllib3.exceptions.HTTPError,
+    http.client.HTTPException,
+    OSError,
+)
+
+
+def engine_error(exc: BaseException) -> str:
+    """One line saying what went wrong with the engine (never a multi-line dump)."""
+    if isinstance(exc, requests.Timeout | urllib3.exceptions.TimeoutError | TimeoutError):
+        return "the Docker engine stopped answering (timed out)"
+    if isinstance(
+        exc,
+        requests.ConnectionError
+        | requests.exceptions.ChunkedEncodingError
+        | urllib3.exceptions.ProtocolError
+        | http.client.HTTPException
+        | ConnectionError,
+    ):
+        return f"the connection to the Docker engine was lost ({type(exc).__name__})"
+    if isinstance(exc, docker.errors.StreamParseError):
+        return "the Docker engine's answer broke off (incomplete JSON stream)"
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 @dataclass(frozen=True)
 class BuildResult:
     """The built image: its id, the tag given to it and the build log."""
@@ -80,10 +119,10 @@ def docker_client() -> Any:
     try:
         client = docker.from_env()
         client.ping()
-    except docker.errors.DockerException as exc:
+    except ENGINE_ERRORS as exc:
         if client is not None:
             client.close()  # its connection pool would otherwise leak a socket
-        raise ImageError(f"cannot reach the Docker engine: {exc}") from exc
+        raise ImageError(f"cannot reach the Docker engine: {engine_error(exc)}") from exc
     return client
 
 
@@ -100,9 +139,11 @@ def plugins_from_bundle(bundle: Path, cache: Path) -> Path:
     return cache
 
 
-def _stream(chunks: Iterable[Mapping[str, Any]], progress: Progress | None) -> tuple[str, str]:
-    """Collect a build/push stream; returns (log, image id) or raises with the log so far."""
-    lines: list[str] = []
+def _stream(
+    chunks: Iterable[Mapping[str, Any]], progress: Progress | None, lines: list[str]
+) -> tuple[str, str]:
+    """Collect a build/push stream into ``lines``; returns (log, image id) or raises with
+    the log so far (an engine error while reading leaves what came before in ``lines``)."""
     image_id = ""
     failure = ""
     for chunk in chunks:
@@ -156,6 +197,7 @@ def build_image(
         tag = seed_tag(tag, inputs.wheel.version, DEFAULT_REPOSITORY[kind])
     tag = tag or f"{DEFAULT_REPOSITORY[kind]}:latest"
     buildargs = {BASE_ARG[kind]: base} if base else {}
+    lines: list[str] = []
     with tempfile.TemporaryDirectory(prefix=f"jenkinsgen-{kind}-context-") as tmp:
         context = assemble_context(inputs, save_context or Path(tmp) / "context")
         try:
@@ -170,15 +212,18 @@ def build_image(
                 nocache=no_cache,
                 decode=True,
             )
-            log, image_id = _stream(chunks, progress)
+            log, image_id = _stream(chunks, progress, lines)
         except ImageError as exc:
             raise ImageError(f"building the {kind} image {tag} failed: {exc}", exc.log) from exc
-        except docker.errors.DockerException as exc:
-            raise ImageError(f"building the {kind} image {tag} failed: {exc}") from exc
+        except ENGINE_ERRORS as exc:
+            why = engine_error(exc)
+            raise ImageError(
+                f"building the {kind} image {tag} failed: {why}", "".join(lines)
+            ) from exc
     if not image_id:
         try:
             image_id = str(client.images.get(tag).id)
-        except docker.errors.DockerException as exc:
+        except ENGINE_ERRORS as exc:
             raise ImageError(f"the {kind} image {tag} was not created", log) from exc
     return BuildResult(image_id=image_id, tag=tag, log=log)
 
@@ -222,16 +267,18 @@ def push_image(
     """Tag ``tag`` for ``registry`` and push it; returns the pushed reference."""
     target = push_reference(tag, registry)
     repository, _, version = target.rpartition(":")
+    lines: list[str] = []
     try:
         client.images.get(tag).tag(repository, version)
         chunks = client.api.push(
             repository, tag=version, auth_config=auth, stream=True, decode=True
         )
-        _stream(chunks, progress)
+        _stream(chunks, progress, lines)
     except ImageError as exc:
         raise ImageError(f"pushing {target} failed: {exc}", exc.log) from exc
-    except docker.errors.DockerException as exc:
-        raise ImageError(f"pushing {target} failed: {_no_secret(str(exc), auth)}") from exc
+    except ENGINE_ERRORS as exc:
+        why = _no_secret(engine_error(exc), auth)
+        raise ImageError(f"pushing {target} failed: {why}", "".join(lines)) from exc
     return target
 
 

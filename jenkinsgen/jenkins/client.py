@@ -1,10 +1,17 @@
 """The one thin client over python-jenkins that the rest of jenkinsgen uses.
 
-It does only what sync needs — one tree query for every item with its description, read a
-config.xml, create / update / delete an item with one request each — and converts every
-failure at this boundary into :class:`JenkinsRequestError`, carrying the item name, the HTTP
-status and Jenkins' own message (the ``X-Error`` header). Connection errors and 5xx answers
-are retried with bounded exponential backoff. The token never appears in a message.
+It offers what sync and agents need — one tree query for every item with its description,
+read one item or its config.xml, create / update / delete an item with one request each,
+and a few plain requests (:meth:`JenkinsClient.get_json`, :meth:`~JenkinsClient.get_bytes`,
+:meth:`~JenkinsClient.post`, :meth:`~JenkinsClient.create_node`) for the agents' endpoints —
+and converts every failure at this boundary into :class:`JenkinsRequestError`, carrying the
+item name, the HTTP status and Jenkins' own message (the ``X-Error`` header). Connection
+errors and 5xx answers are retried with bounded exponential backoff. The token never appears
+in a message.
+
+python-jenkins stays behind this module: nothing else imports it, and only its public
+methods are called, except in one place (:meth:`JenkinsClient.__init__` mounts our transport
+adapter on its session, which python-jenkins does not expose).
 """
 
 from __future__ import annotations
@@ -52,6 +59,16 @@ class JenkinsRequestError(JenkinsError):
         return self.transient and (self.status is None or self.status >= 500)
 
 
+class ItemExistsError(JenkinsRequestError):
+    """createItem answered that the item already exists. ``retried`` says whether an earlier
+    attempt of the same create may have landed (its answer was lost). The client never
+    overwrites it: the caller decides (sync reads the item and checks its marker)."""
+
+    def __init__(self, item: str, detail: str, retried: bool) -> None:
+        super().__init__("create", item, 400, detail, transient=False)
+        self.retried = retried
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Bounded exponential backoff: ``attempts`` tries, waits of base·2ⁿ capped at ``cap``."""
@@ -81,24 +98,23 @@ class LiveItem:
         return self.cls == FOLDER_CLASS
 
 
-class _PythonJenkins(jenkins.Jenkins):  # type: ignore[misc]
-    """python-jenkins, remembering (per thread) the last failed response for X-Error."""
+class _Transport(HTTPAdapter):
+    """The HTTP adapter under python-jenkins' session: counts the requests sent and keeps,
+    per thread, the last failed response (python-jenkins drops it, with its ``X-Error``)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, pool_size: int) -> None:
+        super().__init__(pool_maxsize=pool_size)
         self.failed = threading.local()
-        self.count_lock = threading.Lock()
+        self._lock = threading.Lock()
         self.sent = 0  # HTTP requests sent (crumb and auth requests included)
 
-    def _request(self, req: requests.Request, stream: bool | None = None) -> requests.Response:
-        with self.count_lock:
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
             self.sent += 1
-        return super()._request(req, stream)  # type: ignore[no-any-return]
-
-    def _response_handler(self, response: requests.Response) -> requests.Response:
+        response = super().send(request, *args, **kwargs)
         if response.status_code >= 400:
             self.failed.response = response
-        return super()._response_handler(response)  # type: ignore[no-any-return]
+        return response
 
 
 class JenkinsClient:
@@ -128,16 +144,18 @@ class JenkinsClient:
         self._sleep = sleep
         user = credentials.user if credentials else None
         token = credentials.token if credentials else None
-        self._pj = _PythonJenkins(self.url, username=user, password=token, timeout=timeout)
-        # one keep-alive connection per worker thread (python-jenkins' adapter keeps 10)
-        self._pj._session.mount(self.url, HTTPAdapter(pool_maxsize=pool_size))
+        self._pj = jenkins.Jenkins(self.url, username=user, password=token, timeout=timeout)
+        # one keep-alive connection per worker thread (python-jenkins' adapter keeps 10); the
+        # only private member of python-jenkins used anywhere: it has no public session
+        self._transport = _Transport(pool_size)
+        self._pj._session.mount(self.url, self._transport)
         self._lock = threading.Lock()
         self._primed = False
 
     @property
     def requests_made(self) -> int:
         """HTTP requests sent so far, retries and the CSRF crumb request included."""
-        return int(self._pj.sent)
+        return self._transport.sent
 
     def __repr__(self) -> str:
         return f"JenkinsClient({self.url!r})"
@@ -147,11 +165,8 @@ class JenkinsClient:
     def version(self) -> str:
         """The controller's version (the ``X-Jenkins`` header)."""
 
-        def read() -> str:
-            self._pj._maybe_add_auth()  # python-jenkins' get_version sends no credentials
-            return str(self._pj.get_version())
-
-        return self._call("read version", "", read)
+        # not python-jenkins' get_version, which sends no credentials
+        return self._call("read version", "", lambda: str(self._get(self.url).headers["X-Jenkins"]))
 
     def list_items(self, max_depth: int = 12) -> list[LiveItem]:
         """Every item down to ``max_depth`` folder levels, in one tree query, parents first.
@@ -162,29 +177,30 @@ class JenkinsClient:
         tree = _TREE_FIELDS
         for _ in range(max_depth):
             tree = f"{_TREE_FIELDS},jobs[{tree}]"
-        query = f"api/json?tree=jobs[{tree}]"
-
-        def fetch() -> Any:
-            req = requests.Request("GET", self.url + query)
-            return self._pj.jenkins_request(req, add_crumb=False).json()
-
-        data = self._call("list items", "", fetch)
+        data = self.get_json(f"api/json?tree=jobs[{tree}]", "list items")
         return list(_flatten(data.get("jobs") or [], ()))
+
+    def get_item(self, path: tuple[str, ...]) -> LiveItem | None:
+        """One item as the tree query shows it, or None when there is none."""
+        url = self._item_url(path) + f"api/json?tree={_TREE_FIELDS}"
+        try:
+            data = self._call("read item", "/".join(path), lambda: self._get(url).json())
+        except JenkinsRequestError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return LiveItem(path, str(data.get("_class", "")), str(data.get("description") or ""))
 
     def get_config(self, path: tuple[str, ...]) -> bytes:
         """The live config.xml of an item (as Jenkins re-serialised it)."""
-
-        def fetch() -> bytes:
-            req = requests.Request("GET", self._item_url(path) + "config.xml")
-            return bytes(self._pj.jenkins_request(req, add_crumb=False).content)
-
-        return self._call("read config.xml", "/".join(path), fetch)
+        url = self._item_url(path) + "config.xml"
+        return self._call("read config.xml", "/".join(path), lambda: bytes(self._get(url).content))
 
     # -- writes: each is exactly one request carrying a complete config.xml ---------------
 
     def create(self, path: tuple[str, ...], config_xml: bytes) -> None:
-        """createItem in the parent folder. If a retried create finds the item already
-        there (the first attempt landed but its answer was lost), it updates instead."""
+        """createItem in the parent folder. If the item is already there, raise
+        :class:`ItemExistsError` (also when a retry finds what a lost first attempt made)."""
         parent_url = self._item_url(path[:-1])
         url = f"{parent_url}createItem?name={quote(path[-1], safe='')}"
         attempts = 0
@@ -194,17 +210,18 @@ class JenkinsClient:
             attempts += 1
             self._post(url, config_xml)
 
+        self.prime()
         try:
             self._call("create", "/".join(path), post)
         except JenkinsRequestError as exc:
-            if attempts > 1 and exc.status == 400 and "already exists" in exc.detail:
-                self.update(path, config_xml)
-                return
+            if exc.status == 400 and "already exists" in exc.detail:
+                raise ItemExistsError("/".join(path), exc.detail, attempts > 1) from None
             raise
 
     def update(self, path: tuple[str, ...], config_xml: bytes) -> None:
         """POST the complete config.xml (Jenkins' updateByXml; atomic per item)."""
         url = self._item_url(path) + "config.xml"
+        self.prime()
         self._call("update", "/".join(path), lambda: self._post(url, config_xml))
 
     def delete(self, path: tuple[str, ...]) -> None:
@@ -217,12 +234,66 @@ class JenkinsClient:
             attempts += 1
             self._pj.jenkins_request(requests.Request("DELETE", self._item_url(path)))
 
+        self.prime()
         try:
             self._call("delete", "/".join(path), send)
         except JenkinsRequestError as exc:
             if attempts > 1 and exc.status == 404:
                 return
             raise
+
+    # -- plain requests (paths relative to the controller URL), for the agents' endpoints ---
+
+    def get_json(self, path: str, action: str, item: str = "") -> Any:
+        """GET ``path`` and decode its JSON answer."""
+        return self._call(action, item, lambda: self._get(self.url + path).json())
+
+    def get_bytes(self, path: str, action: str, item: str = "") -> bytes:
+        """GET ``path`` and return its body."""
+        return self._call(action, item, lambda: bytes(self._get(self.url + path).content))
+
+    def post(self, path: str, action: str, item: str = "") -> None:
+        """POST to ``path`` with no body (CSRF crumb included when Jenkins wants one)."""
+        url = self.url + path
+        self.prime()
+        self._call(action, item, lambda: self._pj.jenkins_request(requests.Request("POST", url)))
+
+    def create_node(
+        self,
+        name: str,
+        *,
+        description: str,
+        executors: int,
+        remote_fs: str,
+        labels: str,
+        websocket: bool = False,
+    ) -> None:
+        """Create an inbound (JNLP) agent (python-jenkins' ``create_node``: an existence
+        check, the form POST, a check after it). An agent of that name already there is a
+        400 "already exists" error, not retried."""
+        launcher_params: dict[str, Any] = {"webSocket": websocket}  # our own dict, never shared
+
+        def create() -> None:
+            try:
+                self._pj.create_node(
+                    name,
+                    numExecutors=executors,
+                    nodeDescription=description,
+                    remoteFS=remote_fs,
+                    labels=labels,
+                    exclusive=False,
+                    launcher=jenkins.LAUNCHER_JNLP,
+                    launcher_params=launcher_params,
+                )
+            except jenkins.JenkinsException as exc:
+                # python-jenkins checks first and raises a bare exception: not worth a retry
+                if "already exists" in str(exc):
+                    detail = f"Agent called \u2018{name}\u2019 already exists"
+                    raise JenkinsRequestError("create agent", name, 400, detail) from None
+                raise
+
+        self.prime()
+        self._call("create agent", name, create)
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -238,8 +309,13 @@ class JenkinsClient:
             self._call("fetch CSRF crumb", "", crumb)
             self._primed = True
 
+    def _get(self, url: str) -> requests.Response:
+        response: requests.Response = self._pj.jenkins_request(
+            requests.Request("GET", url), add_crumb=False
+        )
+        return response
+
     def _post(self, url: str, body: bytes) -> None:
-        self.prime()
         req = requests.Request("POST", url, data=body, headers=dict(XML_HEADERS))
         self._pj.jenkins_request(req)
 
@@ -250,7 +326,7 @@ class JenkinsClient:
         """Run ``fn``, retrying connection errors and 5xx; convert every failure."""
         attempt = 0
         while True:
-            self._pj.failed.response = None
+            self._transport.failed.response = None
             try:
                 return fn()
             except (jenkins.JenkinsException, requests.RequestException) as exc:
@@ -263,7 +339,7 @@ class JenkinsClient:
             self._sleep(wait)
 
     def _convert(self, action: str, item: str, exc: Exception) -> JenkinsRequestError:
-        response: requests.Response | None = getattr(self._pj.failed, "response", None)
+        response: requests.Response | None = getattr(self._transport.failed, "response", None)
         if response is None and isinstance(exc, requests.HTTPError):
             response = exc.response
         if response is not None:

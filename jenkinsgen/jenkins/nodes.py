@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-import jenkins
-import requests
 from lxml import etree
 
 from jenkinsgen.jenkins.client import JenkinsClient, JenkinsRequestError
@@ -86,22 +84,13 @@ def _info(data: dict[str, Any]) -> NodeInfo:
     )
 
 
-def _pj(client: JenkinsClient) -> Any:
-    return client._pj
-
-
-def _computer_url(client: JenkinsClient, name: str) -> str:
-    return f"{client.url}computer/{quote(name, safe='')}/"
+def _computer(name: str) -> str:
+    return f"computer/{quote(name, safe='')}/"
 
 
 def list_nodes(client: JenkinsClient) -> list[NodeInfo]:
     """Every agent (the built-in node left out), in one request."""
-
-    def fetch() -> Any:
-        url = f"{client.url}computer/api/json?tree=computer[{_FIELDS}]"
-        return _pj(client).jenkins_request(requests.Request("GET", url)).json()
-
-    data = client._call("list agents", "computer", fetch)
+    data = client.get_json(f"computer/api/json?tree=computer[{_FIELDS}]", "list agents", "computer")
     computers = data.get("computer") or []
     return [
         _info(c)
@@ -113,13 +102,10 @@ def list_nodes(client: JenkinsClient) -> list[NodeInfo]:
 
 def get_node(client: JenkinsClient, name: str) -> NodeInfo | None:
     """One agent, or None when Jenkins has no agent of that name."""
-
-    def fetch() -> Any:
-        url = f"{_computer_url(client, name)}api/json?tree={_FIELDS}"
-        return _pj(client).jenkins_request(requests.Request("GET", url)).json()
-
     try:
-        return _info(client._call("read agent", name, fetch))
+        return _info(
+            client.get_json(f"{_computer(name)}api/json?tree={_FIELDS}", "read agent", name)
+        )
     except JenkinsRequestError as exc:
         if exc.status == 404:
             return None
@@ -137,44 +123,24 @@ def create_inbound_node(
     websocket: bool = False,
 ) -> None:
     """Create an inbound (JNLP) agent; it stays offline until an agent process connects."""
-    launcher_params: dict[str, Any] = {"webSocket": websocket}  # our own dict, never shared
-
-    def create() -> None:
-        try:
-            _pj(client).create_node(
-                name,
-                numExecutors=executors,
-                nodeDescription=description,
-                remoteFS=remote_fs,
-                labels=labels,
-                exclusive=False,
-                launcher=jenkins.LAUNCHER_JNLP,
-                launcher_params=launcher_params,
-            )
-        except jenkins.JenkinsException as exc:
-            # python-jenkins checks first and raises a bare exception: not worth a retry.
-            if "already exists" in str(exc):
-                raise JenkinsRequestError(
-                    "create agent", name, 400, f"Agent called \u2018{name}\u2019 already exists"
-                ) from None
-            raise
-
-    client._call("create agent", name, create)
+    client.create_node(
+        name,
+        description=description,
+        executors=executors,
+        remote_fs=remote_fs,
+        labels=labels,
+        websocket=websocket,
+    )
 
 
 def node_secret(client: JenkinsClient, name: str) -> AgentSecret:
     """The agent's secret, the first ``<argument>`` of its JNLP file."""
-
-    def fetch(page: str) -> bytes:
-        req = requests.Request("GET", _computer_url(client, name) + page)
-        return bytes(_pj(client).jenkins_request(req).content)
-
     try:
-        body = client._call("read agent secret", name, lambda: fetch("jenkins-agent.jnlp"))
+        body = client.get_bytes(_computer(name) + "jenkins-agent.jnlp", "read agent secret", name)
     except JenkinsRequestError as exc:
         if exc.status != 404:
             raise
-        body = client._call("read agent secret", name, lambda: fetch("slave-agent.jnlp"))
+        body = client.get_bytes(_computer(name) + "slave-agent.jnlp", "read agent secret", name)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
         root = etree.fromstring(body, parser=parser)
@@ -189,13 +155,8 @@ def node_secret(client: JenkinsClient, name: str) -> AgentSecret:
 
 def delete_node(client: JenkinsClient, name: str) -> bool:
     """Delete an agent; False when it was already gone."""
-
-    def post() -> None:
-        req = requests.Request("POST", _computer_url(client, name) + "doDelete")
-        _pj(client).jenkins_request(req)
-
     try:
-        client._call("delete agent", name, post)
+        client.post(_computer(name) + "doDelete", "delete agent", name)
     except JenkinsRequestError as exc:
         if exc.status == 404:
             return False

@@ -4,27 +4,37 @@ Each write is a single request carrying a complete config.xml (createItem, or PO
 config.xml), so Jenkins holds every item either old or new, never half-written. On Ctrl-C
 no new write is started, the ones in flight finish, and the report says what was skipped.
 Failures are per item: the rest is applied and running again converges.
+
+Scheduling is linear in the number of changes: each change counts the changes it waits for
+(a write its nearest ancestor's write, a delete the deletes of its direct descendants), each
+finished change counts its dependents down, and those that reach zero join a ready queue.
+
+A create that finds the item already there (someone made it after the tree query, or an
+earlier attempt landed but its answer was lost) never overwrites it blindly: the item is read
+again and decided by the same rules as planning (:func:`jenkinsgen.sync.changes.recheck`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from jenkinsgen.jenkins.client import JenkinsClient, JenkinsRequestError
-from jenkinsgen.sync.changes import REFUSED, WRITES, Change, ChangeSet
+from jenkinsgen.jenkins.client import ItemExistsError, JenkinsClient, JenkinsRequestError
+from jenkinsgen.sync.changes import REFUSED, WRITES, Change, ChangeSet, recheck
 
 log = logging.getLogger("jenkinsgen.sync")
 
 Status = Literal["done", "failed", "skipped", "planned", "noop"]
+Path = tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What happened to one change."""
+    """What happened to one change (``change`` is the change as finally decided)."""
 
     change: Change
     status: Status
@@ -69,23 +79,35 @@ def apply_changes(
 ) -> ApplyReport:
     """Write ``changes`` to Jenkins (or, with ``dry_run``, only report them)."""
     report = ApplyReport(changes.owner, dry_run)
-    writes = [c for c in changes.changes if c.action in WRITES]
-    deletes = [c for c in changes.changes if c.action == "prune" and prune]
-    results: dict[tuple[str, ...], Outcome] = {}
+    writes: list[Change] = []
+    deletes: list[Change] = []
+    results: dict[Path, Outcome] = {}
     for c in changes.changes:
-        if c.action in REFUSED:
+        if c.action in WRITES:
+            writes.append(c)
+        elif c.action == "prune" and prune:
+            deletes.append(c)
+        elif c.action in REFUSED:
             results[c.path] = Outcome(c, "failed", c.reason)
-        elif c not in writes and c not in deletes:
+        else:
             results[c.path] = Outcome(c, "noop")
     if dry_run:
-        for c in writes + deletes:
+        for c in (*writes, *deletes):
             results[c.path] = Outcome(c, "planned")
     else:
         if writes or deletes:
             client.prime()
-        _run(client, writes, workers, results, progress, report, _write_deps(writes))
+
+        def write(change: Change) -> Outcome:
+            return _write(client, changes, change)
+
+        def delete(change: Change) -> Outcome:
+            return _delete(client, change)
+
+        run = _Run(workers, results, progress, report)
+        run.execute(writes, write, _parent_first(writes))
         if deletes and not report.interrupted:
-            _run(client, deletes, workers, results, progress, report, _delete_deps(deletes))
+            run.execute(deletes, delete, _children_first(deletes))
         for c in deletes:
             results.setdefault(c.path, Outcome(c, "skipped", "interrupted"))
     report.outcomes = [
@@ -94,99 +116,163 @@ def apply_changes(
     return report
 
 
-def _write_deps(writes: list[Change]) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
-    """Each write waits for the writes of its ancestors (parents first)."""
+# Dependencies as (number of changes each one waits for, who to tell when one finishes).
+Deps = tuple[dict[Path, int], dict[Path, list[Path]]]
+
+
+def _nearest_ancestor(path: Path, among: set[Path]) -> Path | None:
+    for i in range(len(path) - 1, 0, -1):
+        if path[:i] in among:
+            return path[:i]
+    return None
+
+
+def _parent_first(writes: list[Change]) -> Deps:
+    """Each write waits for its nearest ancestor's write (which waits for its own)."""
     paths = {c.path for c in writes}
-    return {
-        c.path: [c.path[:i] for i in range(1, len(c.path)) if c.path[:i] in paths] for c in writes
-    }
+    waits: dict[Path, int] = {}
+    then: dict[Path, list[Path]] = {}
+    for c in writes:
+        parent = _nearest_ancestor(c.path, paths)
+        waits[c.path] = 0 if parent is None else 1
+        if parent is not None:
+            then.setdefault(parent, []).append(c.path)
+    return waits, then
 
 
-def _delete_deps(deletes: list[Change]) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
-    """Each delete waits for the deletes of its descendants (children first)."""
-    return {
-        c.path: [
-            d.path for d in deletes if len(d.path) > len(c.path) and d.path[: len(c.path)] == c.path
-        ]
-        for c in deletes
-    }
+def _children_first(deletes: list[Change]) -> Deps:
+    """Each delete waits for the deletes of the items directly below it."""
+    paths = {c.path for c in deletes}
+    waits = dict.fromkeys(paths, 0)
+    then: dict[Path, list[Path]] = {}
+    for c in deletes:
+        parent = _nearest_ancestor(c.path, paths)
+        if parent is not None:
+            waits[parent] += 1
+            then[c.path] = [parent]
+    return waits, then
 
 
-def _run(
-    client: JenkinsClient,
-    todo: list[Change],
-    workers: int,
-    results: dict[tuple[str, ...], Outcome],
-    progress: ProgressFn | None,
-    report: ApplyReport,
-    deps: dict[tuple[str, ...], list[tuple[str, ...]]],
-) -> None:
-    pending = list(todo)
-    running: dict[Future[Outcome], Change] = {}
-    stopping = False
+class _Run:
+    """Runs changes on a thread pool in dependency order (one instance per apply)."""
 
-    def finish(outcome: Outcome) -> None:
-        results[outcome.change.path] = outcome
-        if progress is not None:
-            progress(outcome)
+    def __init__(
+        self,
+        workers: int,
+        results: dict[Path, Outcome],
+        progress: ProgressFn | None,
+        report: ApplyReport,
+    ) -> None:
+        self.workers = max(1, workers)
+        self.results = results
+        self.progress = progress
+        self.report = report
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        while pending or running:
-            try:
-                if not stopping:
-                    for change in list(pending):
-                        if len(running) >= workers:
-                            break
-                        state = _ready(change, deps, results)
-                        if state == "wait":
-                            continue
-                        pending.remove(change)
-                        if state == "blocked":
-                            finish(Outcome(change, "skipped", "a parent or child failed"))
-                            continue
-                        running[pool.submit(_one, client, change)] = change
-                if not running:
-                    if stopping or not pending:
+    def finish(self, outcome: Outcome, path: Path) -> None:
+        self.results[path] = outcome
+        if self.progress is not None:
+            self.progress(outcome)
+
+    def execute(self, todo: list[Change], one: Callable[[Change], Outcome], deps: Deps) -> None:
+        waits, then = deps
+        by_path = {c.path: c for c in todo}
+        unmet: set[Path] = set()  # changes one of whose dependencies did not succeed
+        ready = deque(c for c in todo if waits[c.path] == 0)
+        running: dict[Future[Outcome], Change] = {}
+        stopping = False
+
+        def settle(path: Path, ok: bool) -> None:
+            """Count down the dependents of ``path``; skip those that can no longer run."""
+            stack = [(path, ok)]
+            while stack:
+                done_path, done_ok = stack.pop()
+                for dependent in then.get(done_path, ()):
+                    if not done_ok:
+                        unmet.add(dependent)
+                    waits[dependent] -= 1
+                    if waits[dependent]:
+                        continue
+                    if dependent in unmet:
+                        change = by_path[dependent]
+                        self.finish(
+                            Outcome(change, "skipped", "a parent or child failed"), dependent
+                        )
+                        stack.append((dependent, False))
+                    else:
+                        ready.append(by_path[dependent])
+
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            while ready or running:
+                try:
+                    while ready and not stopping and len(running) < self.workers:
+                        change = ready.popleft()
+                        running[pool.submit(one, change)] = change
+                    if not running:
                         break
-                    continue
-                done, _ = wait(list(running), timeout=0.5, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    running.pop(fut)
-                    finish(fut.result())
-            except KeyboardInterrupt:
-                if not stopping:
-                    log.warning("interrupted: finishing %d request(s) in flight", len(running))
-                stopping = True
-                report.interrupted = True
-        for change in pending:
-            finish(Outcome(change, "skipped", "interrupted"))
+                    done, _ = wait(list(running), timeout=0.5, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        change = running.pop(fut)
+                        outcome = fut.result()
+                        self.finish(outcome, change.path)
+                        settle(change.path, outcome.status in ("done", "noop"))
+                except KeyboardInterrupt:
+                    if not stopping:
+                        log.warning("interrupted: finishing %d request(s) in flight", len(running))
+                    stopping = True
+                    self.report.interrupted = True
+        for change in _unfinished(todo, self.results):
+            self.finish(Outcome(change, "skipped", "interrupted"), change.path)
 
 
-def _ready(
-    change: Change,
-    deps: dict[tuple[str, ...], list[tuple[str, ...]]],
-    results: dict[tuple[str, ...], Outcome],
-) -> Literal["go", "wait", "blocked"]:
-    for dep in deps.get(change.path, []):
-        outcome = results.get(dep)
-        if outcome is None:
-            return "wait"
-        if outcome.status != "done":
-            return "blocked"
-    return "go"
+def _unfinished(todo: Iterable[Change], results: dict[Path, Outcome]) -> list[Change]:
+    return [c for c in todo if c.path not in results]
 
 
-def _one(client: JenkinsClient, change: Change) -> Outcome:
+def _write(client: JenkinsClient, changes: ChangeSet, change: Change) -> Outcome:
+    assert change.item is not None
     try:
-        if change.action == "prune":
-            client.delete(change.path)
-        elif change.action == "create":
-            assert change.item is not None
-            client.create(change.path, change.item.config_xml)
-        else:
-            assert change.item is not None
+        if change.action != "create":
             client.update(change.path, change.item.config_xml)
+        else:
+            try:
+                client.create(change.path, change.item.config_xml)
+            except ItemExistsError as exc:
+                return _exists(client, changes, change, exc)
     except JenkinsRequestError as exc:
         return Outcome(change, "failed", str(exc))
     log.debug("%s %s", change.action, change.full_name)
+    return Outcome(change, "done")
+
+
+def _exists(
+    client: JenkinsClient, changes: ChangeSet, change: Change, exc: ItemExistsError
+) -> Outcome:
+    """createItem found the item there: read it again and decide as planning would."""
+    live = client.get_item(change.path)
+    if live is None:  # deleted again meanwhile: nothing is overwritten by reporting it
+        return Outcome(change, "failed", str(exc))
+    again = recheck(changes, change, live)
+    log.debug("%s: exists on create (%s): %s", change.full_name, exc.detail, again.action)
+    if again.action == "unchanged":  # exactly our item: an earlier attempt of ours landed
+        return Outcome(change, "done")
+    if again.action == "keep":
+        return Outcome(again, "noop")
+    if again.action in REFUSED:
+        when = "while the create was retried" if exc.retried else "after apply read the list"
+        reason = f"{again.reason}; made by someone else {when}, not overwritten"
+        return Outcome(replace(again, reason=reason), "failed", reason)
+    assert again.item is not None
+    try:
+        client.update(again.path, again.item.config_xml)
+    except JenkinsRequestError as err:
+        return Outcome(again, "failed", str(err))
+    return Outcome(again, "done")
+
+
+def _delete(client: JenkinsClient, change: Change) -> Outcome:
+    try:
+        client.delete(change.path)
+    except JenkinsRequestError as exc:
+        return Outcome(change, "failed", str(exc))
+    log.debug("prune %s", change.full_name)
     return Outcome(change, "done")

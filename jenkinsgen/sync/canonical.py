@@ -15,35 +15,44 @@ config is compared with the rendered one after setting those aside
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
-from jenkinsgen.errors import JenkinsError
-
-
-def _parse(data: bytes, where: str) -> etree._Element:
-    head = data[:64]
-    for decl in (b"version='1.1'", b'version="1.1"'):
-        if decl in head:
-            data = data.replace(decl, b"version='1.0'", 1)
-            break
-    parser = etree.XMLParser(
-        remove_blank_text=True, remove_comments=True, resolve_entities=False, no_network=True
-    )
-    try:
-        return etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise JenkinsError(f"{where}: config.xml is not well-formed XML: {exc}") from None
+from jenkinsgen.errors import JenkinsError, RenderError
+from jenkinsgen.render.xml_text import SENTINEL, parse_config_xml
 
 
 def _tree(data: bytes, where: str) -> etree._Element:
-    """``data`` parsed, whitespace-only text between elements dropped."""
-    root = _parse(data, where)
+    """``data`` parsed as render reads it (XML 1.1 character references included, see
+    :func:`jenkinsgen.render.xml_text.parse_config_xml`), with comments and whitespace-only
+    text between elements dropped."""
+    try:
+        root = parse_config_xml(data)
+    except RenderError as exc:
+        raise JenkinsError(f"{where}: {exc}") from None
+    for comment in list(root.iter(etree.Comment)):
+        _drop(comment)
     for el in root.iter():
         if el.text is not None and not el.text.strip() and len(el):
             el.text = None
         if el.tail is not None and not el.tail.strip():
             el.tail = None
     return root
+
+
+def _drop(node: etree._Element) -> None:
+    """Remove ``node`` and keep the text after it (lxml would remove its tail with it)."""
+    parent = node.getparent()
+    if parent is None:
+        return
+    if node.tail:
+        before = node.getprevious()
+        if before is not None:
+            before.tail = (before.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
 
 
 def canonical_xml(data: bytes, where: str = "config.xml") -> bytes:
@@ -79,7 +88,12 @@ def pretty_xml(data: bytes, where: str = "config.xml") -> str:
 def _pretty(root: etree._Element) -> str:
     root = etree.fromstring(etree.tostring(root, method="c14n"))
     etree.indent(root, space="  ")
-    return str(etree.tostring(root, encoding="unicode")) + "\n"
+    text = str(etree.tostring(root, encoding="unicode")) + "\n"
+    # characters only XML 1.1 can hold are shown as the references Jenkins writes
+    return _ENCODED.sub(r"&#\1;", text) if SENTINEL in text else text
+
+
+_ENCODED = re.compile(re.escape(SENTINEL) + "([0-9]+);")
 
 
 def pretty_pair(live: bytes, rendered: bytes, where: str = "config.xml") -> tuple[str, str]:

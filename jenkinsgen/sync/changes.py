@@ -35,11 +35,12 @@ Action = Literal[
     "blocked",
     "prune",
     "prune-blocked",
+    "unverified",
 ]
 #: Actions that write to Jenkins (prune too, when asked for).
 WRITES: frozenset[str] = frozenset({"create", "update", "adopt", "drift"})
-#: Actions that make apply fail without writing.
-REFUSED: frozenset[str] = frozenset({"conflict", "blocked"})
+#: Actions that make apply fail for that item without writing it.
+REFUSED: frozenset[str] = frozenset({"conflict", "blocked", "unverified"})
 
 #: The class Jenkins gives each kind of rendered item.
 KIND_CLASSES = {
@@ -69,10 +70,16 @@ class Change:
 
 @dataclass
 class ChangeSet:
-    """Changes for every spec item (parents first), then prune candidates (deepest first)."""
+    """Changes for every spec item (parents first), then prune candidates (deepest first).
+
+    ``adopt`` and ``adopt_all`` are what the plan was made with, so that an item found
+    during apply (see :func:`recheck`) is decided by the same rules.
+    """
 
     owner: str
     changes: list[Change] = field(default_factory=list)
+    adopt: frozenset[str] = frozenset()
+    adopt_all: bool = False
 
     def with_action(self, *actions: str) -> list[Change]:
         return [c for c in self.changes if c.action in actions]
@@ -83,13 +90,13 @@ class ChangeSet:
             out[c.action] = out.get(c.action, 0) + 1
         return out
 
-    def replace(self, change: Change) -> None:
-        """Put ``change`` in place of the change for the same path."""
+    def replace(self, *changes: Change) -> None:
+        """Put each of ``changes`` in place of the change for the same path (one pass)."""
+        new = {c.path: c for c in changes}
         for i, old in enumerate(self.changes):
-            if old.path == change.path:
-                self.changes[i] = change
-                return
-        self.changes.append(change)
+            if old.path in new:
+                self.changes[i] = new.pop(old.path)
+        self.changes.extend(new.values())
 
 
 def plan_changes(
@@ -100,11 +107,11 @@ def plan_changes(
 ) -> ChangeSet:
     """Compare ``rendered`` with the ``live`` items of one tree query."""
     live_map = {item.path: item for item in live}
-    adopt_names = {name.strip("/") for name in adopt}
-    result = ChangeSet(rendered.owner)
+    adopt_names = frozenset(name.strip("/") for name in adopt)
+    result = ChangeSet(rendered.owner, adopt=adopt_names, adopt_all=adopt_all)
     unusable: dict[tuple[str, ...], str] = {}  # path → why children cannot go there
     for item in rendered.items:
-        change = _decide(rendered, item, live_map.get(item.path), adopt_names, adopt_all)
+        change = _decide(rendered.owner, item, live_map.get(item.path), adopt_names, adopt_all)
         parent = next((p for p in _ancestors(item.path) if p in unusable), None)
         if parent is not None:
             change = Change("blocked", item.path, item.kind, unusable[parent], item, change.live)
@@ -115,11 +122,18 @@ def plan_changes(
     return result
 
 
+def recheck(changes: ChangeSet, change: Change, live: LiveItem) -> Change:
+    """``change`` decided again against ``live``, an item found where apply meant to create
+    one (made after the tree query): by the rules of :func:`plan_changes`."""
+    assert change.item is not None
+    return _decide(changes.owner, change.item, live, changes.adopt, changes.adopt_all)
+
+
 def _decide(
-    rendered: Rendered,
+    spec_owner: str,
     item: RenderedItem,
     live: LiveItem | None,
-    adopt: set[str],
+    adopt: frozenset[str],
     adopt_all: bool,
 ) -> Change:
     if live is None:
@@ -135,15 +149,15 @@ def _decide(
             item,
             live,
         )
-    owner = item.owner or rendered.owner
+    owner = item.owner or spec_owner
     marker = parse_marker(live.description)
     if marker is not None and marker[0] == owner:
         if marker[1] == item.digest:
             return Change("unchanged", item.path, item.kind, "", item, live)
-        if owner != rendered.owner and item.kind == "folder":
+        if owner != spec_owner and item.kind == "folder":
             # a folder above this spec's root (owned by its own path) is shared: the spec
             # rooted there, or another nested spec, may have written it; it is never rewritten
-            reason = f"shared folder above {rendered.owner}, left as it is"
+            reason = f"shared folder above {spec_owner}, left as it is"
             return Change("keep", item.path, item.kind, reason, item, live)
         return Change("update", item.path, item.kind, "", item, live)
     name = item.full_name
@@ -181,16 +195,20 @@ def _prune_candidates(
             out.append(Change("prune-blocked", path, kind, reason, None, live))
         else:
             ours.add(path)
-    for path in sorted(ours, key=lambda p: (-len(p), p)):
+    # what each candidate holds that is not a candidate: one walk up from every live item
+    strangers: dict[tuple[str, ...], list[str]] = {}
+    for path in live_map:
+        if path in ours:
+            continue
+        for ancestor in _ancestors(path):
+            if ancestor in ours:
+                strangers.setdefault(ancestor, []).append("/".join(path))
+    for path in ours:
         live = live_map[path]
         kind = "folder" if live.is_folder else _short_class(live.cls)
-        strangers = [
-            "/".join(p)
-            for p in live_map
-            if len(p) > len(path) and p[: len(path)] == path and p not in ours
-        ]
-        if strangers:
-            shown = ", ".join(sorted(strangers)[:3]) + (" ..." if len(strangers) > 3 else "")
+        if path in strangers:
+            held = strangers[path]
+            shown = ", ".join(sorted(held)[:3]) + (" ..." if len(held) > 3 else "")
             reason = f"holds items this spec does not manage: {shown}"
             out.append(Change("prune-blocked", path, kind, reason, None, live))
         else:

@@ -21,6 +21,7 @@ VERBS = {
     "prune-blocked": "not pruned",
     "conflict": "refused",
     "blocked": "blocked",
+    "unverified": "not verified",
 }
 
 

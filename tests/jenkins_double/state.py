@@ -8,7 +8,9 @@ the same, so clients that compare bytes fail against the double as they would ag
 
 from __future__ import annotations
 
+import re
 import threading
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -47,7 +49,7 @@ def reserialise(config_xml: bytes) -> tuple[bytes, str, str]:
     if cls is None:
         raise BadConfig(f"Unable to read config.xml: unknown element {tag!r}")
     desc_el = root.find("description")
-    description = (desc_el.text or "") if desc_el is not None else ""
+    description = _from_placeholders(desc_el.text or "") if desc_el is not None else ""
     _add_what_jenkins_adds(root, cls)
     out: list[str] = ["<?xml version='1.1' encoding='UTF-8'?>\n"]
     _write(root, 0, out)
@@ -110,11 +112,45 @@ def _write(el: etree._Element, level: int, out: list[str]) -> None:
 def _escape(text: str, attr: bool = False) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace('"', "&quot;").replace("\r", "&#xd;")
+    if _UNUSUAL.search(text):
+        text = _UNUSUAL.sub(_char_ref, text)
     return text if attr else text.replace("'", "&apos;")
+
+
+# XML 1.1 (what Jenkins reads and writes) holds the C0 controls as character references;
+# libxml2 reads only XML 1.0, which has no way to hold them. The double parses such a
+# reference as a private-use placeholder (U+F0000 + code) and writes it back as XStream's
+# PrettyPrintWriter does: ISO controls and undefined characters as ``&#x..;``.
+_C0_REF = re.compile(
+    rb"&#(?:x0*([1-8bcefBCEF]|1[0-9a-fA-F])|0*([1-8]|1[1-2]|1[4-9]|2[0-9]|3[01]));"
+)
+_PLACEHOLDER = 0xF0000
+_UNUSUAL = re.compile("[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd]")
+
+
+def _c0_to_placeholder(match: re.Match[bytes]) -> bytes:
+    code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+    return chr(_PLACEHOLDER + code).encode("utf-8")
+
+
+def _from_placeholders(text: str) -> str:
+    return re.sub("[\U000f0001-\U000f001f]", lambda m: chr(ord(m.group()) - _PLACEHOLDER), text)
+
+
+def _char_ref(match: re.Match[str]) -> str:
+    ch = match.group()
+    code = ord(ch)
+    if _PLACEHOLDER < code < _PLACEHOLDER + 0x20:
+        return f"&#x{code - _PLACEHOLDER:x};"
+    if unicodedata.category(ch) in ("Cc", "Cn"):
+        return f"&#x{code:x};"
+    return ch
 
 
 def _as_xml10(data: bytes) -> bytes:
     """libxml2 reads XML 1.1 declarations poorly; Jenkins' own output uses one."""
+    if b"&#" in data:
+        data = _C0_REF.sub(_c0_to_placeholder, data)
     head = data[:64]
     for old in (b"version='1.1'", b'version="1.1"'):
         if old in head:

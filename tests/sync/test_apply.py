@@ -228,9 +228,12 @@ def test_workers_bound_the_requests_in_flight(jenkins_double: JenkinsDouble) -> 
     assert 2 <= state["peak"] <= 3
 
 
-def test_jenkins_own_message_is_reported(jenkins_double: JenkinsDouble) -> None:
-    """Someone creates a job between the tree query and apply's createItem: Jenkins' 400
-    with X-Error is reported for that item; the others are applied."""
+def test_a_job_made_by_hand_after_the_tree_query_is_refused(
+    jenkins_double: JenkinsDouble,
+) -> None:
+    """Someone creates a job between the tree query and apply's createItem: Jenkins answers
+    "already exists"; apply reads the item, sees it is not ours, and refuses it by name;
+    the others are applied."""
     raced = "delivery/s0/dev"
 
     def create_first(req: Request) -> Response | None:
@@ -246,9 +249,10 @@ def test_jenkins_own_message_is_reported(jenkins_double: JenkinsDouble) -> None:
     jenkins_double.before_request(create_first)
     report = _apply(jenkins_double, rendered(services=1))
     [failure] = report.failures
-    assert failure.error == (
-        "delivery/s0/dev: create failed: HTTP 400: A job already exists with the name ?dev?"
-    )
+    assert failure.change.action == "conflict" and failure.change.full_name == raced
+    assert failure.error.startswith("exists as FreeStyleProject; the spec wants a pipeline")
+    assert "made by someone else after apply read the list, not overwritten" in failure.error
+    assert jenkins_double.item(raced).description == "made by hand"  # type: ignore[union-attr]
     assert jenkins_double.item("delivery/s0/prod") is not None
     again = _apply(jenkins_double, rendered(services=1))
     assert [o.change.action for o in again.failures] == ["conflict"]  # now it is unmanaged

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from jenkinsgen.errors import JenkinsError
+from jenkinsgen.render.digest import describe
+from jenkinsgen.render.xml_pipeline import pipeline_xml
 from jenkinsgen.sync.canonical import canonical_xml, pretty_xml, same_config
 from tests.jenkins_double.state import reserialise
 from tests.sync.helpers import rendered
@@ -66,3 +68,31 @@ def test_edits_inside_what_the_spec_renders_are_differences() -> None:
     other_plugin = stored.replace(b'plugin="workflow-cps@', b'plugin="other-cps@', 1)
     assert not same_config(other_plugin, job.config_xml)
     assert not same_config(stored.replace(b"<sandbox>true", b"<sandbox>false"), job.config_xml)
+
+
+#: Characters XML 1.1 holds only as character references (render writes them as Jenkins does).
+CONTROL = "bell\x07 esc\x1b nel\x85 del\x7f c1\x9f sentinel\U0010fffe end"
+
+
+def _with_control(script: str = CONTROL) -> bytes:
+    return pipeline_xml(describe("d", "delivery"), script, 7, "delivery/x/dev")
+
+
+def test_what_render_writes_sync_reads() -> None:
+    """Render's XML 1.1 character references parse (they failed once the declaration was
+    rewritten to 1.0); the same references as Jenkins writes them (hex) are the same config."""
+    rendered_xml = _with_control()
+    assert b"&#7;" in rendered_xml and b"&#27;" in rendered_xml
+    assert same_config(rendered_xml, rendered_xml)
+    assert canonical_xml(rendered_xml) == canonical_xml(rendered_xml)
+    stored, _cls, _desc = reserialise(rendered_xml)
+    assert b"&#x7;" in stored and b"&#x1b;" in stored  # XStream's spelling
+    assert same_config(stored, rendered_xml)
+    assert not same_config(stored, _with_control(CONTROL.replace("\x07", "\x08")))
+    assert "bell&#7; esc&#27;" in pretty_xml(rendered_xml)
+
+
+def test_comments_are_dropped_and_the_text_around_them_kept() -> None:
+    assert canonical_xml(b"<a><b>x<!-- c -->y</b><!-- d --><c/></a>") == canonical_xml(
+        b"<a><b>xy</b><c/></a>"
+    )
