@@ -1,0 +1,136 @@
+"""Run a rendering task over ranges of items, in this process or in forked workers.
+
+Nothing here forks unless the caller passes ``workers`` > 1 (the library's default is one
+process; the ``jenkinsgen render`` command chooses more for large specs). Even then it forks
+only when that is safe: on Linux, from a process that runs a single thread. The count is the
+kernel's (``/proc/self/task``), so threads started by C extensions count too; a forked child
+of a threaded process may inherit a lock another thread held. Otherwise the work runs in this
+process, with the same result.
+
+The workers are children forked for one call and gone when it returns: they inherit the task
+and its data (nothing is pickled on the way in), take contiguous ranges from a shared counter
+as they become free (a CPU busy with other work slows one range, not a fixed share), and send
+back each range's result, or the exception that stopped them, which the caller then sees as
+if it had been raised here. No state outlives the call.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from jenkinsgen.errors import RenderError
+
+R = TypeVar("R")
+
+#: What a task is called with: the start and end (exclusive) of one range of items.
+Task = Callable[[int, int], R]
+
+
+def threads_running() -> int | None:
+    """Threads of this process as the kernel counts them (None where it cannot be read)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return None
+
+
+def can_fork() -> bool:
+    """True when forked workers are safe here: Linux, and no other thread in this process."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork") and threads_running() == 1
+
+
+def split(total: int, parts: int) -> list[tuple[int, int]]:
+    """``[0, total)`` as at most ``parts`` contiguous ranges of (nearly) equal size, in order."""
+    if total <= 0:
+        return []
+    size = -(-total // max(1, parts))
+    return [(start, min(start + size, total)) for start in range(0, total, size)]
+
+
+def run_ranges(task: Task[R], total: int, workers: int, ranges_per_worker: int = 8) -> list[R]:
+    """``task(start, end)`` over ``[0, total)``; the results in range order.
+
+    With ``workers`` <= 1, few items, or where forking is unsafe (see :func:`can_fork`), one
+    call ``task(0, total)`` runs here. Otherwise ``workers`` forked processes share
+    ``workers * ranges_per_worker`` ranges.
+    """
+    if workers <= 1 or total < 2 * workers or not can_fork():
+        return [task(0, total)]
+    return _run_forked(task, split(total, workers * ranges_per_worker), workers)
+
+
+def _run_forked(task: Task[R], ranges: list[tuple[int, int]], workers: int) -> list[R]:
+    import multiprocessing  # only a caller that asked for workers pays for the import
+    from multiprocessing.connection import Connection, wait
+
+    ctx = multiprocessing.get_context("fork")
+    claimed = ctx.Value("q", 0)
+    results: dict[int, R] = {}
+    failure: BaseException | None = None
+    children: list[Any] = []
+    pipes: list[Connection] = []
+    try:
+        for _ in range(min(workers, len(ranges))):
+            receive, send = ctx.Pipe(duplex=False)
+            child = ctx.Process(target=_work, args=(task, ranges, claimed, send), daemon=True)
+            child.start()
+            send.close()
+            children.append(child)
+            pipes.append(receive)
+        while pipes:
+            for conn in wait(pipes):
+                assert isinstance(conn, Connection)
+                try:
+                    index, ok, value = conn.recv()
+                except EOFError:
+                    pipes.remove(conn)
+                    continue
+                if ok:
+                    results[index] = value
+                elif failure is None:
+                    failure = value
+                    with claimed.get_lock():  # the others stop after their current range
+                        claimed.value = len(ranges)
+        for child in children:
+            child.join()
+    finally:
+        for child in children:
+            if child.is_alive():
+                child.terminate()
+                child.join()
+    if failure is not None:
+        raise failure
+    if len(results) != len(ranges):
+        codes = ", ".join(sorted({str(child.exitcode) for child in children if child.exitcode}))
+        raise RenderError(f"a render worker process died (exit status {codes or 'unknown'})")
+    return [results[i] for i in range(len(ranges))]
+
+
+def _work(task: Task[Any], ranges: list[tuple[int, int]], claimed: Any, send: Any) -> None:
+    """A forked worker: claim the next range, run it, send ``(index, ok, value)`` back."""
+    index = -1
+    try:
+        while True:
+            with claimed.get_lock():
+                index = claimed.value
+                claimed.value = index + 1
+            if index >= len(ranges):
+                return
+            send.send((index, True, task(*ranges[index])))
+    except BaseException as exc:  # the caller re-raises it; KeyboardInterrupt included
+        send.send((index, False, _portable(exc)))
+    finally:
+        send.close()
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` if it survives pickling (it crosses a pipe), else a RenderError saying it."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RenderError(f"in a render worker process: {type(exc).__name__}: {exc}")
+    return exc
