@@ -27,6 +27,7 @@ __all__ = [
     "Rendered",
     "RenderedItem",
     "check_unique_paths",
+    "item_files",
     "parse_marker",
     "render_item",
     "render_plan",
@@ -44,12 +45,22 @@ def _folder_text(p: Plan, folder: FolderPlan) -> str:
     return "Folder created by jenkinsgen to hold generated pipelines."
 
 
-def _render_folder(p: Plan, folder: FolderPlan, owner: str) -> RenderedItem:
-    item_owner = owner if len(folder.path) >= len(p.root) else "/".join(folder.path)
+def _folder_owner(p: Plan, folder: FolderPlan, owner: str) -> str:
+    return owner if len(folder.path) >= len(p.root) else "/".join(folder.path)
+
+
+def _folder_config(p: Plan, folder: FolderPlan, owner: str) -> tuple[bytes, str]:
+    """The folder's sealed config.xml and its digest."""
     name = "/".join(folder.path)
-    xml = folder_xml(describe(_folder_text(p, folder), item_owner), name)
-    config, digest = seal(xml, None)
-    return RenderedItem(folder.path, "folder", config, digest, None, item_owner)
+    xml = folder_xml(describe(_folder_text(p, folder), _folder_owner(p, folder, owner)), name)
+    return seal(xml, None)
+
+
+def _render_folder(p: Plan, folder: FolderPlan, owner: str) -> RenderedItem:
+    config, digest = _folder_config(p, folder, owner)
+    return RenderedItem(
+        folder.path, "folder", config, digest, None, _folder_owner(p, folder, owner)
+    )
 
 
 def _job_text(p: Plan, job: JobPlan) -> str:
@@ -80,7 +91,22 @@ def render_item(p: Plan, item: FolderPlan | JobPlan) -> RenderedItem:
     return _render_job(p, item, p.spec.folder)
 
 
+def item_files(p: Plan, item: FolderPlan | JobPlan) -> tuple[bytes, str | None]:
+    """The config.xml and Jenkinsfile (None for a folder) of one item of ``p``: what
+    :func:`render_item` holds, without the item around them (for writing them at once)."""
+    if isinstance(item, FolderPlan):
+        return _folder_config(p, item, p.spec.folder)[0], None
+    config, _digest, script = _job_config(p, item, p.spec.folder)
+    return config, script
+
+
 def _render_job(p: Plan, job: JobPlan, owner: str) -> RenderedItem:
+    config, digest, script = _job_config(p, job, owner)
+    return RenderedItem(job.path, job.kind, config, digest, script, owner)
+
+
+def _job_config(p: Plan, job: JobPlan, owner: str) -> tuple[bytes, str, str]:
+    """The job's sealed config.xml, its digest and its Jenkinsfile."""
     name = "/".join(job.path)
     script = render_jenkinsfile(p, job)
     description = describe(_job_text(p, job), owner)
@@ -98,7 +124,7 @@ def _render_job(p: Plan, job: JobPlan, owner: str) -> RenderedItem:
     else:
         xml = pipeline_xml(description, script, p.spec.defaults.builds_to_keep, name)
     config, digest = seal(xml, script)
-    return RenderedItem(job.path, job.kind, config, digest, script, owner)
+    return config, digest, script
 
 
 def _render_jobs(p: Plan, start: int, end: int) -> list[RenderedItem]:

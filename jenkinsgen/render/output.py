@@ -28,7 +28,7 @@ from pathlib import Path
 
 from jenkinsgen.errors import RenderError
 from jenkinsgen.plan import FolderPlan, JobPlan, Plan, plan
-from jenkinsgen.render import check_unique_paths, render_item
+from jenkinsgen.render import check_unique_paths, item_files
 from jenkinsgen.render.extras import extra_files
 from jenkinsgen.render.jenkinsfile import warm_templates
 from jenkinsgen.render.model import ItemKind, Rendered
@@ -44,7 +44,7 @@ _AT_FDCWD = -100
 
 def item_dir(path: tuple[str, ...]) -> str:
     """``("a", "b")`` → ``"jobs/a/jobs/b"``: where JENKINS_HOME keeps that item."""
-    return "/".join(f"jobs/{name}" for name in path)
+    return "jobs/" + "/jobs/".join(path) if path else ""
 
 
 def tree_files(rendered: Rendered) -> dict[str, bytes]:
@@ -179,7 +179,7 @@ def _ensure_dir(base: str, rel: str, made: set[str]) -> None:
         return
     _ensure_dir(base, rel.rpartition("/")[0], made)
     with contextlib.suppress(FileExistsError):  # another writer process may have made it
-        os.mkdir(os.path.join(base, rel))
+        os.mkdir(f"{base}/{rel}")
     made.add(rel)
 
 
@@ -271,12 +271,12 @@ def _render_write_range(
     prefix = base + "/"
     with gc_paused():  # rendering makes no reference cycles; see gc_paused
         for item in items[start:end]:
-            rendered = render_item(p, item)
+            config, jenkinsfile = item_files(p, item)
             rel = item_dir(item.path)
             _ensure_dir(base, rel, made)
-            _write_file(f"{prefix}{rel}/config.xml", rendered.config_xml)
-            if rendered.jenkinsfile is not None:
-                _write_file(f"{prefix}{rel}/Jenkinsfile", rendered.jenkinsfile.encode("utf-8"))
+            _write_file(f"{prefix}{rel}/config.xml", config)
+            if jenkinsfile is not None:
+                _write_file(f"{prefix}{rel}/Jenkinsfile", jenkinsfile.encode("utf-8"))
 
 
 def render_into(spec: Spec, out: Path | str, workers: int = 1) -> WriteResult:

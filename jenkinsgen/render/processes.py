@@ -17,7 +17,6 @@ if it had been raised here. No state outlives the call.
 from __future__ import annotations
 
 import os
-import pickle
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -129,6 +128,8 @@ def _work(task: Task[Any], ranges: list[tuple[int, int]], claimed: Any, send: An
 
 def _portable(exc: BaseException) -> BaseException:
     """``exc`` if it survives pickling (it crosses a pipe), else a RenderError saying it."""
+    import pickle
+
     try:
         pickle.loads(pickle.dumps(exc))
     except Exception:
