@@ -8,10 +8,10 @@ of a threaded process may inherit a lock another thread held. Otherwise the work
 process, with the same result.
 
 The workers are children forked for one call and gone when it returns: they inherit the task
-and its data (nothing is pickled on the way in), take contiguous ranges from a shared counter
-as they become free (a CPU busy with other work slows one range, not a fixed share), and send
+and its data (nothing is pickled on the way in), are handed contiguous ranges one at a time as
+they become free (a CPU busy with other work slows one range, not a fixed share), and send
 back each range's result, or the exception that stopped them, which the caller then sees as
-if it had been raised here. No state outlives the call.
+if it had been raised here. No state outlives the call (no shared memory, no threads).
 """
 
 from __future__ import annotations
@@ -67,33 +67,34 @@ def _run_forked(task: Task[R], ranges: list[tuple[int, int]], workers: int) -> l
     from multiprocessing.connection import Connection, wait
 
     ctx = multiprocessing.get_context("fork")
-    claimed = ctx.Value("q", 0)
     results: dict[int, R] = {}
     failure: BaseException | None = None
     children: list[Any] = []
-    pipes: list[Connection] = []
+    busy: list[Connection] = []
+    pending = iter(range(len(ranges)))
     try:
         for _ in range(min(workers, len(ranges))):
-            receive, send = ctx.Pipe(duplex=False)
-            child = ctx.Process(target=_work, args=(task, ranges, claimed, send), daemon=True)
+            ours, theirs = ctx.Pipe()
+            child = ctx.Process(target=_work, args=(task, ranges, theirs), daemon=True)
             child.start()
-            send.close()
+            theirs.close()
             children.append(child)
-            pipes.append(receive)
-        while pipes:
-            for conn in wait(pipes):
+            ours.send(next(pending))
+            busy.append(ours)
+        while busy:
+            for conn in wait(busy):
                 assert isinstance(conn, Connection)
                 try:
                     index, ok, value = conn.recv()
-                except EOFError:
-                    pipes.remove(conn)
+                except EOFError:  # the worker is gone; what it did not send is missing below
+                    busy.remove(conn)
                     continue
                 if ok:
                     results[index] = value
                 elif failure is None:
                     failure = value
-                    with claimed.get_lock():  # the others stop after their current range
-                        claimed.value = len(ranges)
+                following = next(pending, _STOP) if failure is None else _STOP
+                conn.send(following)
         for child in children:
             child.join()
     finally:
@@ -109,21 +110,26 @@ def _run_forked(task: Task[R], ranges: list[tuple[int, int]], workers: int) -> l
     return [results[i] for i in range(len(ranges))]
 
 
-def _work(task: Task[Any], ranges: list[tuple[int, int]], claimed: Any, send: Any) -> None:
-    """A forked worker: claim the next range, run it, send ``(index, ok, value)`` back."""
-    index = -1
+#: What a worker is sent instead of a range index when there is nothing left to do.
+_STOP = -1
+
+
+def _work(task: Task[Any], ranges: list[tuple[int, int]], conn: Any) -> None:
+    """A forked worker: run the range whose index it is sent, send back ``(index, ok, value)``
+    (the result, or the exception that stopped it), until it is sent :data:`_STOP`."""
     try:
-        while True:
-            with claimed.get_lock():
-                index = claimed.value
-                claimed.value = index + 1
-            if index >= len(ranges):
-                return
-            send.send((index, True, task(*ranges[index])))
-    except BaseException as exc:  # the caller re-raises it; KeyboardInterrupt included
-        send.send((index, False, _portable(exc)))
+        index = conn.recv()
+        while index != _STOP:
+            try:
+                reply = (index, True, task(*ranges[index]))
+            except BaseException as exc:  # the caller re-raises it; KeyboardInterrupt included
+                reply = (index, False, _portable(exc))
+            conn.send(reply)
+            index = conn.recv()
+    except (EOFError, OSError, KeyboardInterrupt):  # the caller went away, or Ctrl-C: it ends
+        pass  # the call and reports it; nothing to add on stderr from here
     finally:
-        send.close()
+        conn.close()
 
 
 def _portable(exc: BaseException) -> BaseException:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import faulthandler
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,26 @@ def test_split_covers_every_item_once() -> None:
             ranges = processes.split(total, parts)
             assert len(ranges) <= parts
             assert [i for start, end in ranges for i in range(start, end)] == list(range(total))
+
+
+def test_ctrl_c_stops_every_worker_quietly(
+    forks: list[int], capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C reaches the caller and its workers (one process group): the call raises
+    KeyboardInterrupt, every worker is gone, and none of them prints a traceback."""
+    parent = os.getpid()
+    third = processes.split(40, 2 * 8)[2][0]  # handed out once both workers run
+
+    def task(start: int, end: int) -> int:
+        if start == third:
+            os.kill(parent, signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGINT)
+        return end - start
+
+    with pytest.raises(KeyboardInterrupt):
+        processes.run_ranges(task, 40, workers=2)
+    assert len(forks) == 2
+    for pid in forks:
+        with pytest.raises(ChildProcessError):  # already reaped: none is left running
+            os.waitpid(pid, os.WNOHANG)
+    assert "Traceback" not in capfd.readouterr().err
