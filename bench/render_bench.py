@@ -288,7 +288,8 @@ def profile(n: int, runs: int, base: Path, trees: dict[str, Path | None]) -> Non
         out = _fresh(work / "out")
         cmd = [sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "jenkinsgen.cli.main"]
         env = {**os.environ, "PYTHONPATH": str(tree or ROOT), "JENKINSGEN_WORKERS": "1"}
-        subprocess.run([*cmd, "-q", "render", str(spec), "-o", str(out)], check=True, env=env)
+        args = [*cmd, "-q", "render", str(spec), "-o", str(out)]
+        subprocess.run(args, check=True, env=env, cwd=work)  # not ROOT: -m puts cwd first
         print(f"\ncProfile, {label}, one process (`JENKINSGEN_WORKERS=1`), top by own time:")
         _print_stats(stats)
 
