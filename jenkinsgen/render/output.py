@@ -177,7 +177,9 @@ def _ensure_dir(base: str, rel: str, made: set[str]) -> None:
     """Create ``base/rel`` and its missing parents (``made``: those known to exist)."""
     if rel in made or not rel:
         return
-    _ensure_dir(base, rel.rpartition("/")[0], made)
+    parent = rel.rpartition("/")[0]
+    if parent not in made:
+        _ensure_dir(base, parent, made)
     with contextlib.suppress(FileExistsError):  # another writer process may have made it
         os.mkdir(f"{base}/{rel}")
     made.add(rel)
