@@ -11,11 +11,11 @@ written to a fresh directory):
   jenkinsgen renders, sandbox, build discarder, no concurrent builds, SCM trigger) and a
   ``project`` per service.
 
-Runs alternate (jenkinsgen, jenkinsgen in one process, [baseline, baseline in one process,]
-JJB, jenkinsgen, ...); the median of each is reported, with jobs per second, the ratio, the
-CPU-time ratio and the time per job at every size (linear growth = flat per-job time). "One
-process" is ``--workers 1`` (``JENKINSGEN_WORKERS=1`` for a baseline tree), to show what the
-worker processes the command chooses buy on this machine. Outputs go to tmpfs (/dev/shm) and,
+Runs alternate (jenkinsgen as the command chooses its processes, with ``--workers 1`` and with
+``--workers <CPUs>``, [baseline, baseline in one process,] JJB, jenkinsgen, ...); the median of
+each is reported, with jobs per second, the ratio, the CPU-time ratio and the time per job at
+every size (linear growth = flat per-job time). The baseline runs in one process with
+``JENKINSGEN_WORKERS=1``. Outputs go to tmpfs (/dev/shm) and,
 for comparison, to disk (bench/_work). The load average is printed with every run.
 
 ``--baseline DIR`` also runs jenkinsgen from another source tree (e.g. ``git archive COMMIT |
@@ -51,6 +51,7 @@ from lxml import etree
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+CPUS = len(os.sched_getaffinity(0))
 ENVS = (("dev", "develop", False), ("staging", "release/*", False), ("prod", "main", True))
 TEMPLATE_SERVICE = "svctemplate"
 
@@ -192,6 +193,8 @@ def bench(n: int, runs: int, base: Path, baseline: Path | None) -> dict[str, flo
         "jg": ([*jg, *args], jg_env),
         "jg1": ([*jg, *args, "--workers", "1"], jg_env),
     }
+    if CPUS > 1:  # what forked workers give here, whatever the command's default
+        tools["jgN"] = ([*jg, *args, "--workers", str(CPUS)], jg_env)
     if baseline is not None:
         old, old_env = _launcher(baseline)
         tools["old"] = ([*old, *args], old_env)
@@ -321,7 +324,7 @@ def _report(rows: list[tuple[str, dict[str, float]]], baseline: bool) -> None:
         f"\n{dt.date.today()} {platform.python_implementation()} {platform.python_version()},"
         f" {platform.machine()}"
     )
-    print(f"cpus available: {len(os.sched_getaffinity(0))}, load average now {_load():.1f}")
+    print(f"cpus available: {CPUS}, load average now {_load():.1f}")
     print(
         "| fs | services | jobs | runs | jenkinsgen s | JJB s | jenkinsgen jobs/s | JJB jobs/s"
         " | ratio | jenkinsgen ms/job | JJB ms/job | jenkinsgen cpu s | JJB cpu s | cpu ratio |"
@@ -334,10 +337,10 @@ def _report(rows: list[tuple[str, dict[str, float]]], baseline: bool) -> None:
             f" | {1000 * r['jg'] / r['jobs']:.3f} | {1000 * r['jjb'] / r['jobs']:.3f}"
             f" | {r['jg_cpu']:.2f} | {r['jjb_cpu']:.2f} | {r['jg_cpu_ratio']:.1f}x |"
         )
-    tools = [("jg1", "--workers 1")]
+    tools = [("jg1", "--workers 1")] + ([("jgN", f"--workers {CPUS}")] if CPUS > 1 else [])
     if baseline:
         tools += [("old", "baseline"), ("old1", "baseline, 1 process")]
-    print("\nSame runs: jenkinsgen in one process" + (" and the baseline tree" if baseline else ""))
+    print("\nSame runs: jenkinsgen with --workers" + (" and the baseline tree" if baseline else ""))
     print("| fs | jobs | run | s | cpu s | ratio to JJB (wall) | ratio to JJB (cpu) |")
     print("|---|---|---|---|---|---|---|")
     for fs, r in rows:

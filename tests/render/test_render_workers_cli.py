@@ -97,5 +97,7 @@ def test_default_workers_policy(many_cpus: None, monkeypatch: pytest.MonkeyPatch
     assert default_workers(PARALLEL_MIN_JOBS - 1) == 1
     assert default_workers(PARALLEL_MIN_JOBS) == PARALLEL_MIN_JOBS // 500
     assert default_workers(1_000_000) == MAX_DEFAULT_WORKERS
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(4)))
+    assert default_workers(1_000_000) == 3  # one CPU is left to the rest of the machine
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})
-    assert default_workers(1_000_000) == 2
+    assert default_workers(1_000_000) == 1
