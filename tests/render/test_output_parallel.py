@@ -6,6 +6,8 @@ from __future__ import annotations
 import faulthandler
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -148,3 +150,24 @@ def test_ctrl_c_stops_every_worker_quietly(
         with pytest.raises(ChildProcessError):  # already reaped: none is left running
             os.waitpid(pid, os.WNOHANG)
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_rendering_in_one_process_does_not_load_multiprocessing(tmp_path: Path) -> None:
+    """The library's default path never even imports the machinery for workers."""
+    code = (
+        "import sys\n"
+        "from jenkinsgen import load_spec, render_spec, write_tree\n"
+        "from jenkinsgen.render.output import render_into\n"
+        "spec = load_spec(sys.argv[1])\n"
+        "write_tree(render_spec(spec), sys.argv[2] + '/a')\n"
+        "render_into(spec, sys.argv[2] + '/b')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'multiprocessing'))\n"
+    )
+    example = Path(__file__).resolve().parents[2] / "examples" / "jenkinsgen.yaml"
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(example), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.strip() == "[]"
