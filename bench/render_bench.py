@@ -181,42 +181,47 @@ def _launcher(tree: Path | None) -> tuple[list[str], dict[str, str]]:
     return [sys.executable, "-c", code], {**os.environ, "PYTHONPATH": str(tree)}
 
 
-def bench(n: int, runs: int, base: Path, baseline: Path | None) -> dict[str, float]:
+def bench(
+    n: int, runs: int, base: Path, baseline: Path | None, keep: bool = False
+) -> dict[str, float]:
+    """Every run writes into a directory of its own. With ``keep`` (on disk) nothing is deleted
+    until all runs of this size are done: removing 35,000 files right before a timed run would
+    charge it for the filesystem's deferred clean-up (on ext4 mounted with ``discard``, many
+    seconds). On tmpfs, which defers nothing, a run's tree is removed once the next one wrote
+    (keeping them all would hold gigabytes of memory)."""
     work = base / f"n{n}"
     work.mkdir(parents=True, exist_ok=True)
     names = _names(n)
     (work / "spec.yaml").write_text(spec_text(names), encoding="utf-8")
     (work / "jobs.yaml").write_text(jjb_yaml(names), encoding="utf-8")
-    args = ["-q", "render", "spec.yaml", "-o", "out-jg"]
+    args = ["-q", "render", "spec.yaml", "-o"]
     jg, jg_env = _launcher(None)
-    tools: dict[str, tuple[list[str], dict[str, str]]] = {
-        "jg": ([*jg, *args], jg_env),
-        "jg1": ([*jg, *args, "--workers", "1"], jg_env),
+    tools: dict[str, tuple[list[str], list[str], dict[str, str]]] = {
+        "jg": ([*jg, *args], [], jg_env),
+        "jg1": ([*jg, *args], ["--workers", "1"], jg_env),
     }
     if CPUS > 1:  # what forked workers give here, whatever the command's default
-        tools["jgN"] = ([*jg, *args, "--workers", str(CPUS)], jg_env)
+        tools["jgN"] = ([*jg, *args], ["--workers", str(CPUS)], jg_env)
     if baseline is not None:
         old, old_env = _launcher(baseline)
-        tools["old"] = ([*old, *args], old_env)
-        tools["old1"] = ([*old, *args], {**old_env, "JENKINSGEN_WORKERS": "1"})
-    jjb_out = ["test", "jobs.yaml", "-o", "out-jjb"]
-    tools["jjb"] = ([str(BIN / "jenkins-jobs"), "--conf", "/dev/null", "-l", "error", *jjb_out], {})
+        tools["old"] = ([*old, *args], [], old_env)
+        tools["old1"] = ([*old, *args], [], {**old_env, "JENKINSGEN_WORKERS": "1"})
+    jjb = [str(BIN / "jenkins-jobs"), "--conf", "/dev/null", "-l", "error", "test", "jobs.yaml"]
+    tools["jjb"] = ([*jjb, "-o"], [], {})
     times: dict[str, list[tuple[float, float]]] = {tool: [] for tool in tools}
     for i in range(runs):
         line = []
-        for tool, (cmd, env) in tools.items():
-            out = work / ("out-jjb" if tool == "jjb" else "out-jg")
-            _fresh(out)
-            times[tool].append(_timed(cmd, work, env))
-            if tool == "old":
-                _fresh(work / "out-old")
-                os.rename(out, work / "out-old")
+        for tool, (cmd, options, env) in tools.items():
+            os.sync()  # start each run with nothing left to flush from the previous ones
+            times[tool].append(_timed([*cmd, f"out-{tool}-{i}", *options], work, env))
+            if not keep and i > 1:
+                shutil.rmtree(work / f"out-{tool}-{i - 1}")
             wall, cpu = times[tool][-1]
             line.append(f"{tool} {wall:.2f}s (cpu {cpu:.2f}s)")
         print(f"  N={n} run {i + 1}: {', '.join(line)}, load {_load():.1f}", flush=True)
-    check_equivalent(work, work / "out-jg", work / "out-jjb", names[-1])
+    check_equivalent(work, work / "out-jg-0", work / "out-jjb-0", names[-1])
     if baseline is not None:
-        _same_tree(work / "out-jg", work / "out-old")
+        _same_tree(work / "out-jg-0", work / "out-old-0")
     jobs = 3 * n
     row: dict[str, float] = {"n": n, "jobs": jobs, "runs": runs}
     for tool, got in times.items():
@@ -390,8 +395,9 @@ def main() -> None:
             shutil.rmtree(shm / f"n{n}")
             if args.disk_runs:
                 print(f"disk, N={n}", flush=True)
-                rows.append(("disk", bench(n, args.disk_runs, disk, args.baseline)))
+                rows.append(("disk", bench(n, args.disk_runs, disk, args.baseline, keep=True)))
                 shutil.rmtree(disk / f"n{n}")
+                os.sync()
     finally:
         shutil.rmtree(shm, ignore_errors=True)
         shutil.rmtree(disk, ignore_errors=True)
