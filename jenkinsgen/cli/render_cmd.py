@@ -29,17 +29,16 @@ WORKERS_ENV = "JENKINSGEN_WORKERS"
 
 def default_workers(jobs: int) -> int:
     """How many processes ``render`` uses for ``jobs`` jobs when ``--workers`` is not given:
-    one below :data:`PARALLEL_MIN_JOBS`; then one per CPU available to this process but one
-    (left to the rest of the machine), at most :data:`MAX_DEFAULT_WORKERS` and one per 500
-    jobs. On 2 CPUs that is one process: measured on a 2-CPU machine shared with other work,
-    two processes rendered 5,000 jobs slower than one (bench/RESULTS.md, Render)."""
+    one below :data:`PARALLEL_MIN_JOBS`; then one per CPU available to this process, at most
+    :data:`MAX_DEFAULT_WORKERS` and one per 500 jobs. (On a machine already busy with other
+    work, ``--workers 1`` can be faster: bench/RESULTS.md, Render.)"""
     if jobs < PARALLEL_MIN_JOBS:
         return 1
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         cpus = os.cpu_count() or 1
-    return max(1, min(cpus - 1, MAX_DEFAULT_WORKERS, jobs // 500))
+    return max(1, min(cpus, MAX_DEFAULT_WORKERS, jobs // 500))
 
 
 def _items_summary(rendered: Rendered | Iterable[str]) -> str:
@@ -86,8 +85,8 @@ def _list(title: str, paths: tuple[str, ...]) -> None:
     envvar=WORKERS_ENV,
     show_envvar=True,
     metavar="N",
-    help=f"Processes that render and write (1: never fork). Default: one per CPU but one, at "
-    f"most {MAX_DEFAULT_WORKERS}, from {PARALLEL_MIN_JOBS:,} jobs on; one process below.",
+    help=f"Processes that render and write (1: never fork). Default: one per CPU, at most "
+    f"{MAX_DEFAULT_WORKERS}, from {PARALLEL_MIN_JOBS:,} jobs on; one process below.",
 )
 @click.pass_context
 def render(ctx: click.Context, spec: str, out: str, check: bool, workers: int | None) -> None:

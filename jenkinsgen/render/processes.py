@@ -7,11 +7,12 @@ kernel's (``/proc/self/task``), so threads started by C extensions count too; a 
 of a threaded process may inherit a lock another thread held. Otherwise the work runs in this
 process, with the same result.
 
-The workers are children forked for one call and gone when it returns: they inherit the task
-and its data (nothing is pickled on the way in), are handed contiguous ranges one at a time as
-they become free (a CPU busy with other work slows one range, not a fixed share), and send
-back each range's result, or the exception that stopped them, which the caller then sees as
-if it had been raised here. No state outlives the call (no shared memory, no threads).
+With ``workers`` = N, this process and N - 1 children forked for the call share the work; the
+children are gone when it returns. They inherit the task and its data (nothing is pickled on
+the way in), are handed contiguous ranges a few at a time as they finish them (a CPU busy
+with other work slows a range, not a fixed share), and send back each range's result, or the
+exception that stopped them, which the caller then sees as if it had been raised here. No
+state outlives the call (no shared memory, no threads).
 """
 
 from __future__ import annotations
@@ -54,8 +55,8 @@ def run_ranges(task: Task[R], total: int, workers: int, ranges_per_worker: int =
     """``task(start, end)`` over ``[0, total)``; the results in range order.
 
     With ``workers`` <= 1, few items, or where forking is unsafe (see :func:`can_fork`), one
-    call ``task(0, total)`` runs here. Otherwise ``workers`` forked processes share
-    ``workers * ranges_per_worker`` ranges.
+    call ``task(0, total)`` runs here. Otherwise this process and ``workers - 1`` forked ones
+    share ``workers * ranges_per_worker`` ranges.
     """
     if workers <= 1 or total < 2 * workers or not can_fork():
         return [task(0, total)]
@@ -63,6 +64,9 @@ def run_ranges(task: Task[R], total: int, workers: int, ranges_per_worker: int =
 
 
 def _run_forked(task: Task[R], ranges: list[tuple[int, int]], workers: int) -> list[R]:
+    """This process and ``workers - 1`` forked ones run the ranges. Each worker has up to
+    :data:`_QUEUED` range indices waiting in its pipe, topped up whenever this process looks
+    (between its own ranges), so a worker never waits for this one to finish a range."""
     import multiprocessing  # only a caller that asked for workers pays for the import
     from multiprocessing.connection import Connection, wait
 
@@ -70,31 +74,58 @@ def _run_forked(task: Task[R], ranges: list[tuple[int, int]], workers: int) -> l
     results: dict[int, R] = {}
     failure: BaseException | None = None
     children: list[Any] = []
-    busy: list[Connection] = []
+    busy: list[Connection] = []  # the workers' pipes, until they close
+    stopped: set[Connection] = set()  # those already sent _STOP
     pending = iter(range(len(ranges)))
+
+    def hand_out(conn: Connection) -> None:
+        if conn in stopped:
+            return
+        index = next(pending, _STOP) if failure is None else _STOP
+        try:
+            conn.send(index)
+        except OSError:  # the worker is gone: what it was sent is missing below
+            stopped.add(conn)
+            return
+        if index == _STOP:
+            stopped.add(conn)
+
+    def collect(timeout: float | None) -> None:
+        nonlocal failure
+        for conn in wait(list(busy), timeout):
+            assert isinstance(conn, Connection)
+            try:
+                index, ok, value = conn.recv()
+            except (EOFError, OSError):  # the worker is gone: what it did not send is missing
+                busy.remove(conn)
+                continue
+            if ok:
+                results[index] = value
+            elif failure is None:
+                failure = value
+            hand_out(conn)
+
     try:
-        for _ in range(min(workers, len(ranges))):
+        for _ in range(min(workers - 1, len(ranges) - 1)):
             ours, theirs = ctx.Pipe()
             child = ctx.Process(target=_work, args=(task, ranges, theirs), daemon=True)
             child.start()
             theirs.close()
             children.append(child)
-            ours.send(next(pending))
             busy.append(ours)
+            for _ in range(_QUEUED):
+                hand_out(ours)
+        while failure is None:
+            index = next(pending, None)
+            if index is None:
+                break
+            try:
+                results[index] = task(*ranges[index])
+            except Exception as exc:  # what a worker's failure would be: ends the call
+                failure = exc
+            collect(timeout=0)
         while busy:
-            for conn in wait(busy):
-                assert isinstance(conn, Connection)
-                try:
-                    index, ok, value = conn.recv()
-                except EOFError:  # the worker is gone; what it did not send is missing below
-                    busy.remove(conn)
-                    continue
-                if ok:
-                    results[index] = value
-                elif failure is None:
-                    failure = value
-                following = next(pending, _STOP) if failure is None else _STOP
-                conn.send(following)
+            collect(timeout=None)
         for child in children:
             child.join()
     finally:
@@ -109,6 +140,9 @@ def _run_forked(task: Task[R], ranges: list[tuple[int, int]], workers: int) -> l
         raise RenderError(f"a render worker process died (exit status {codes or 'unknown'})")
     return [results[i] for i in range(len(ranges))]
 
+
+#: How many range indices a worker has waiting at most.
+_QUEUED = 2
 
 #: What a worker is sent instead of a range index when there is nothing left to do.
 _STOP = -1

@@ -52,11 +52,11 @@ def test_workers_option_renders_the_same_tree_from_several_processes(
         0,
         f"rendered 21 folders, 60 pipeline jobs into {tmp_path / 'three'} (142 files)\n",
     )
-    assert len(forks) == 3
+    assert len(forks) == 2  # this process is the third
     assert _files(tmp_path / "one") == _files(tmp_path / "three")
     code, output = _render(spec, "-o", str(tmp_path / "three"), "--check", "--workers", "2")
     assert code == 0 and "up to date" in output
-    assert len(forks) == 5
+    assert len(forks) == 3
 
 
 def test_small_specs_render_in_one_process_by_default(
@@ -71,7 +71,7 @@ def test_large_specs_use_the_cpus_by_default(
 ) -> None:
     services = -(-PARALLEL_MIN_JOBS // 3)
     assert _render(_spec(tmp_path, services), "-o", str(tmp_path / "out"))[0] == 0
-    assert len(forks) == default_workers(3 * services) > 1
+    assert len(forks) == default_workers(3 * services) - 1 > 0
 
 
 def test_environment_variable_stands_in_for_the_option(
@@ -97,7 +97,7 @@ def test_default_workers_policy(many_cpus: None, monkeypatch: pytest.MonkeyPatch
     assert default_workers(PARALLEL_MIN_JOBS - 1) == 1
     assert default_workers(PARALLEL_MIN_JOBS) == PARALLEL_MIN_JOBS // 500
     assert default_workers(1_000_000) == MAX_DEFAULT_WORKERS
-    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(4)))
-    assert default_workers(1_000_000) == 3  # one CPU is left to the rest of the machine
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})
+    assert default_workers(1_000_000) == 2
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0})
     assert default_workers(1_000_000) == 1
