@@ -212,7 +212,8 @@ def bench(
     for i in range(runs):
         line = []
         for tool, (cmd, options, env) in tools.items():
-            os.sync()  # start each run with nothing left to flush from the previous ones
+            if keep:  # on disk, start each run with nothing left to flush from earlier ones
+                os.sync()
             times[tool].append(_timed([*cmd, f"out-{tool}-{i}", *options], work, env))
             if not keep and i > 1:
                 shutil.rmtree(work / f"out-{tool}-{i - 1}")
