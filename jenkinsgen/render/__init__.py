@@ -27,7 +27,6 @@ __all__ = [
     "Rendered",
     "RenderedItem",
     "check_unique_paths",
-    "item_files",
     "parse_marker",
     "render_item",
     "render_plan",
@@ -91,7 +90,7 @@ def render_item(p: Plan, item: FolderPlan | JobPlan) -> RenderedItem:
     return _render_job(p, item, p.spec.folder)
 
 
-def item_files(p: Plan, item: FolderPlan | JobPlan) -> tuple[bytes, str | None]:
+def _item_files(p: Plan, item: FolderPlan | JobPlan) -> tuple[bytes, str | None]:
     """The config.xml and Jenkinsfile (None for a folder) of one item of ``p``: what
     :func:`render_item` holds, without the item around them (for writing them at once)."""
     if isinstance(item, FolderPlan):
@@ -155,9 +154,9 @@ def check_unique_paths(p: Plan) -> None:
 def render_plan(p: Plan, workers: int = 1) -> Rendered:
     """Render every item of ``p``: folders first (parents before children), then jobs.
 
-    ``workers`` > 1 renders the jobs in that many forked processes, when forking is safe here
-    (:func:`jenkinsgen.render.processes.can_fork`); the result does not depend on it. The
-    default renders in this process and starts nothing.
+    ``workers`` > 1 renders the jobs in this process and ``workers - 1`` forked ones, when
+    forking is safe here (:func:`jenkinsgen.render.processes.can_fork`); the result does not
+    depend on it. The default renders in this process and starts nothing.
     """
     check_unique_paths(p)
     owner = p.spec.folder

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from jenkinsgen.errors import RenderError
 from jenkinsgen.plan import FolderPlan, JobPlan, Plan, plan
-from jenkinsgen.render import check_unique_paths, item_files
+from jenkinsgen.render import _item_files, check_unique_paths
 from jenkinsgen.render.extras import extra_files
 from jenkinsgen.render.jenkinsfile import warm_templates
 from jenkinsgen.render.model import ItemKind, Rendered
@@ -252,7 +252,7 @@ def _replace_out(out: Path | str, owner: str, fill: Callable[[str], list[str]]) 
 def write_tree(rendered: Rendered, out: Path | str, workers: int = 1) -> WriteResult:
     """Write ``rendered`` to ``out`` atomically, replacing a previous render (see module doc).
 
-    ``workers`` > 1 writes the files from that many forked processes (as
+    ``workers`` > 1 writes the files from this process and ``workers - 1`` forked ones (as
     :func:`jenkinsgen.render.render_plan`); the tree written is the same.
     """
     files = tree_files(rendered)
@@ -273,7 +273,7 @@ def _render_write_range(
     prefix = base + "/"
     with gc_paused():  # rendering makes no reference cycles; see gc_paused
         for item in items[start:end]:
-            config, jenkinsfile = item_files(p, item)
+            config, jenkinsfile = _item_files(p, item)
             rel = item_dir(item.path)
             _ensure_dir(base, rel, made)
             _write_file(f"{prefix}{rel}/config.xml", config)
@@ -285,8 +285,8 @@ def render_into(spec: Spec, out: Path | str, workers: int = 1) -> WriteResult:
     """Render ``spec`` straight into ``out``: the same tree (and the same atomic replacement)
     as ``write_tree(render_spec(spec), out)``, without holding the whole render in memory.
 
-    ``workers`` > 1 renders and writes from that many forked processes, each writing what it
-    renders (no rendered bytes travel between processes), as
+    ``workers`` > 1 renders and writes from this process and ``workers - 1`` forked ones, each
+    writing what it renders (no rendered bytes travel between processes), as
     :func:`jenkinsgen.render.render_plan`. The default works in this process.
     """
     return render_plan_into(plan(spec), out, workers)
