@@ -4,10 +4,12 @@ counted; a machine with many CPUs."""
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 
 import pytest
 
+from jenkinsgen.render import processes
 from tests.render.groovy_ast import GroovyParser, find_groovy
 
 
@@ -30,7 +32,18 @@ def groovy() -> Iterator[GroovyParser]:
 
 @pytest.fixture
 def forks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """The pids of the processes forked from this process while the test runs."""
+    """The pids of the processes forked from this process while the test runs.
+
+    The library forks only from a single-threaded process, so a thread left running by an
+    earlier test would silently turn these tests serial: that is reported as the failure.
+    """
+    running = processes.threads_running()
+    if running != 1:
+        names = [t.name for t in threading.enumerate()]
+        pytest.fail(
+            f"{running} threads run in the test process (Python knows of {names}); an earlier "
+            "test or fixture left one running, and the library refuses to fork beside it"
+        )
     real = os.fork
     children: list[int] = []
 
