@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -9,13 +10,35 @@ from pathlib import Path
 import click
 
 from jenkinsgen.cli.common import info
-from jenkinsgen.render import render_spec
+from jenkinsgen.plan import plan
+from jenkinsgen.render import render_plan
 from jenkinsgen.render.model import Rendered
-from jenkinsgen.render.output import check_tree, render_into
+from jenkinsgen.render.output import check_tree, render_plan_into
 from jenkinsgen.spec import load_spec
 
 #: How many paths of each kind ``--check`` lists before it only counts them.
 _SHOWN = 20
+
+#: Below this many jobs a second process costs more than it saves.
+PARALLEL_MIN_JOBS = 1500
+#: The most processes the command starts on its own (``--workers`` may ask for more).
+MAX_DEFAULT_WORKERS = 8
+#: Read when ``--workers`` is not given.
+WORKERS_ENV = "JENKINSGEN_WORKERS"
+
+
+def default_workers(jobs: int) -> int:
+    """How many processes ``render`` uses for ``jobs`` jobs when ``--workers`` is not given:
+    one below :data:`PARALLEL_MIN_JOBS`; then one per CPU available to this process, at most
+    :data:`MAX_DEFAULT_WORKERS` and one per 500 jobs. (On a machine already busy with other
+    work, ``--workers 1`` can be faster: bench/RESULTS.md, Render.)"""
+    if jobs < PARALLEL_MIN_JOBS:
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_DEFAULT_WORKERS, jobs // 500))
 
 
 def _items_summary(rendered: Rendered | Iterable[str]) -> str:
@@ -57,8 +80,17 @@ def _list(title: str, paths: tuple[str, ...]) -> None:
     is_flag=True,
     help="Render in memory and compare with OUT; exit 1 when OUT is out of date.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    envvar=WORKERS_ENV,
+    show_envvar=True,
+    metavar="N",
+    help=f"Processes that render and write (1: never fork). Default: one per CPU, at most "
+    f"{MAX_DEFAULT_WORKERS}, from {PARALLEL_MIN_JOBS:,} jobs on; one process below.",
+)
 @click.pass_context
-def render(ctx: click.Context, spec: str, out: str, check: bool) -> None:
+def render(ctx: click.Context, spec: str, out: str, check: bool, workers: int | None) -> None:
     """Render SPEC's jobs (config.xml and Jenkinsfile) into OUT.
 
     OUT is replaced atomically: a failed render leaves it as it was, and files of a previous
@@ -70,9 +102,11 @@ def render(ctx: click.Context, spec: str, out: str, check: bool) -> None:
       jenkinsgen render jenkinsgen.yaml -o out
       jenkinsgen render jenkinsgen.yaml -o out --check   # in CI: fail when out/ is stale
     """
-    loaded = load_spec(spec)
+    planned = plan(load_spec(spec))
+    if workers is None:
+        workers = default_workers(len(planned.jobs))
     if check:
-        rendered = render_spec(loaded)
+        rendered = render_plan(planned, workers)
         what = _items_summary(rendered)
         diff = check_tree(rendered, Path(out))
         if diff.current:
@@ -85,7 +119,7 @@ def render(ctx: click.Context, spec: str, out: str, check: bool) -> None:
         ctx.exit(1)
     # Rendered straight into OUT (each worker process writes what it renders): the same tree
     # as write_tree(render_spec(...)), without the whole render held in one process.
-    result = render_into(loaded, Path(out))
+    result = render_plan_into(planned, Path(out), workers)
     stale = f", {len(result.removed)} stale removed" if result.removed else ""
     info(ctx, f"rendered {_items_summary(result.kinds)} into {out} ({result.files} files{stale})")
 

@@ -8,16 +8,15 @@ carries its owner and the digest of its own content. Rendering does no I/O.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import threading
+from functools import partial
 
 from jenkinsgen.errors import RenderError
 from jenkinsgen.plan import FolderPlan, JobPlan, Plan, plan
 from jenkinsgen.render.digest import describe, parse_marker, seal
 from jenkinsgen.render.extras import extra_files
-from jenkinsgen.render.jenkinsfile import render_jenkinsfile
+from jenkinsgen.render.jenkinsfile import render_jenkinsfile, warm_templates
 from jenkinsgen.render.model import Rendered, RenderedItem
+from jenkinsgen.render.processes import run_ranges
 from jenkinsgen.render.xml_folder import folder_xml
 from jenkinsgen.render.xml_multibranch import multibranch_xml
 from jenkinsgen.render.xml_pipeline import pipeline_xml
@@ -28,7 +27,6 @@ from jenkinsgen.spec.model import Spec
 __all__ = [
     "Rendered",
     "RenderedItem",
-    "auto_workers",
     "check_unique_paths",
     "parse_marker",
     "render_item",
@@ -61,12 +59,22 @@ def _folder_text(p: Plan, folder: FolderPlan) -> str:
     return "Folder created by jenkinsgen to hold generated pipelines."
 
 
-def _render_folder(p: Plan, folder: FolderPlan, owner: str) -> RenderedItem:
-    item_owner = owner if len(folder.path) >= len(p.root) else "/".join(folder.path)
+def _folder_owner(p: Plan, folder: FolderPlan, owner: str) -> str:
+    return owner if len(folder.path) >= len(p.root) else "/".join(folder.path)
+
+
+def _folder_config(p: Plan, folder: FolderPlan, owner: str) -> tuple[bytes, str]:
+    """The folder's sealed config.xml and its digest."""
     name = "/".join(folder.path)
-    xml = folder_xml(describe(_folder_text(p, folder), item_owner), name)
-    config, digest = seal(xml, None)
-    return RenderedItem(folder.path, "folder", config, digest, None, item_owner)
+    xml = folder_xml(describe(_folder_text(p, folder), _folder_owner(p, folder, owner)), name)
+    return seal(xml, None)
+
+
+def _render_folder(p: Plan, folder: FolderPlan, owner: str) -> RenderedItem:
+    config, digest = _folder_config(p, folder, owner)
+    return RenderedItem(
+        folder.path, "folder", config, digest, None, _folder_owner(p, folder, owner)
+    )
 
 
 def _job_text(p: Plan, job: JobPlan) -> str:
@@ -132,7 +140,22 @@ def render_item(p: Plan, item: FolderPlan | JobPlan) -> RenderedItem:
     return _render_job(p, item, p.spec.folder)
 
 
+def _item_files(p: Plan, item: FolderPlan | JobPlan) -> tuple[bytes, str | None]:
+    """The config.xml and Jenkinsfile (None for a folder) of one item of ``p``: what
+    :func:`render_item` holds, without the item around them (for writing them at once)."""
+    if isinstance(item, FolderPlan):
+        return _folder_config(p, item, p.spec.folder)[0], None
+    config, _digest, script = _job_config(p, item, p.spec.folder)
+    return config, script
+
+
 def _render_job(p: Plan, job: JobPlan, owner: str) -> RenderedItem:
+    config, digest, script = _job_config(p, job, owner)
+    return RenderedItem(job.path, job.kind, config, digest, script, owner)
+
+
+def _job_config(p: Plan, job: JobPlan, owner: str) -> tuple[bytes, str, str]:
+    """The job's sealed config.xml, its digest and its Jenkinsfile."""
     name = "/".join(job.path)
     script = render_jenkinsfile(p, job)
     description = describe(_job_text(p, job), owner)
@@ -151,82 +174,12 @@ def _render_job(p: Plan, job: JobPlan, owner: str) -> RenderedItem:
         push = _push_trigger(p, job)
         xml = pipeline_xml(description, script, p.spec.defaults.builds_to_keep, name, push)
     config, digest = seal(xml, script)
-    return RenderedItem(job.path, job.kind, config, digest, script, owner)
+    return config, digest, script
 
 
-#: Below this many jobs a second process costs more than it saves.
-PARALLEL_MIN_JOBS = 1500
-
-# The plan being rendered, inherited by forked workers (so it is never pickled).
-_FORKED_PLAN: Plan | None = None
-
-
-def _available_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-#: Environment variable that caps the number of render processes (``1``: never fork).
-WORKERS_ENV = "JENKINSGEN_WORKERS"
-
-
-def _workers_cap() -> int:
-    raw = os.environ.get(WORKERS_ENV, "")
-    try:
-        return max(1, int(raw)) if raw.strip() else 8
-    except ValueError:
-        raise RenderError(f"{WORKERS_ENV}={raw!r}: expected a whole number of processes") from None
-
-
-def auto_workers(jobs: int) -> int:
-    """How many processes render ``jobs`` jobs: one, unless there are many jobs and CPUs.
-
-    Never more than one once the caller runs threads: a forked child would inherit their
-    locks in whatever state they were (sync's HTTP pool, for instance); never more than
-    ``$JENKINSGEN_WORKERS`` (default 8) either.
-    """
-    cap = _workers_cap()
-    if (
-        cap == 1
-        or jobs < PARALLEL_MIN_JOBS
-        or threading.active_count() > 1
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
-        return 1
-    return max(1, min(_available_cpus(), cap, jobs // 500))
-
-
-def _render_range(bounds: tuple[int, int]) -> list[RenderedItem]:
-    p = _FORKED_PLAN
-    assert p is not None, "worker started without a plan"
-    with gc_paused():
-        return [_render_job(p, job, p.spec.folder) for job in p.jobs[bounds[0] : bounds[1]]]
-
-
-def _render_jobs_parallel(p: Plan, workers: int) -> list[RenderedItem]:
-    """Render the jobs in ``workers`` processes: this one and ``workers - 1`` forked ones.
-
-    Jobs are independent and pure, so contiguous ranges are rendered apart and joined in
-    order: the result is the same, byte for byte, as rendering them one after another.
-    """
-    global _FORKED_PLAN
-    total = len(p.jobs)
-    size = -(-total // (workers * 4))
-    ranges = [(start, min(start + size, total)) for start in range(0, total, size)]
-    own, forked = ranges[: len(ranges) // workers], ranges[len(ranges) // workers :]
-    _FORKED_PLAN = p
-    try:
-        first = _render_range(own[0])  # also warms the template and skeleton caches
-        with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
-            pending = pool.map_async(_render_range, forked, chunksize=1)
-            items = first + [item for bounds in own[1:] for item in _render_range(bounds)]
-            for part in pending.get():
-                items.extend(part)
-    finally:
-        _FORKED_PLAN = None
-    return items
+def _render_jobs(p: Plan, start: int, end: int) -> list[RenderedItem]:
+    with gc_paused():  # thousands of items, no reference cycles (see gc_paused)
+        return [_render_job(p, job, p.spec.folder) for job in p.jobs[start:end]]
 
 
 def _describe_item(item: FolderPlan | JobPlan) -> str:
@@ -252,24 +205,23 @@ def check_unique_paths(p: Plan) -> None:
             )
 
 
-def render_plan(p: Plan, workers: int | None = None) -> Rendered:
+def render_plan(p: Plan, workers: int = 1) -> Rendered:
     """Render every item of ``p``: folders first (parents before children), then jobs.
 
-    ``workers`` > 1 renders jobs in that many processes (None: :func:`auto_workers`); the
-    result does not depend on it.
+    ``workers`` > 1 renders the jobs in this process and ``workers - 1`` forked ones, when
+    forking is safe here (:func:`jenkinsgen.render.processes.can_fork`); the result does not
+    depend on it. The default renders in this process and starts nothing.
     """
     check_unique_paths(p)
     owner = p.spec.folder
     items = [_render_folder(p, f, owner) for f in p.folders]
-    n = auto_workers(len(p.jobs)) if workers is None else workers
-    if n > 1 and len(p.jobs) >= 2 * n:
-        items.extend(_render_jobs_parallel(p, n))
-    else:
-        with gc_paused():  # thousands of items, no reference cycles (see gc_paused)
-            items.extend(_render_job(p, j, owner) for j in p.jobs)
+    if workers > 1:
+        warm_templates()  # compiled once here, not in every forked worker
+    for part in run_ranges(partial(_render_jobs, p), len(p.jobs), workers, ranges_per_worker=4):
+        items.extend(part)
     return Rendered(owner, tuple(items), extra_files(p.spec))
 
 
-def render_spec(spec: Spec, workers: int | None = None) -> Rendered:
+def render_spec(spec: Spec, workers: int = 1) -> Rendered:
     """Plan and render ``spec`` (see :func:`render_plan` for ``workers``)."""
     return render_plan(plan(spec), workers)

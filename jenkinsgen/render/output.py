@@ -18,22 +18,21 @@ lists, so a user's directory is never wiped.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
-import multiprocessing
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from jenkinsgen.errors import RenderError
 from jenkinsgen.plan import FolderPlan, JobPlan, Plan, plan
-from jenkinsgen.render import auto_workers, check_unique_paths, render_item
+from jenkinsgen.render import _item_files, check_unique_paths
 from jenkinsgen.render.extras import extra_files
 from jenkinsgen.render.jenkinsfile import warm_templates
 from jenkinsgen.render.model import ItemKind, Rendered
+from jenkinsgen.render.processes import run_ranges
 from jenkinsgen.spec.loader import gc_paused
 from jenkinsgen.spec.model import Spec
 
@@ -45,7 +44,7 @@ _AT_FDCWD = -100
 
 def item_dir(path: tuple[str, ...]) -> str:
     """``("a", "b")`` → ``"jobs/a/jobs/b"``: where JENKINS_HOME keeps that item."""
-    return "/".join(f"jobs/{name}" for name in path)
+    return "jobs/" + "/jobs/".join(path) if path else ""
 
 
 def tree_files(rendered: Rendered) -> dict[str, bytes]:
@@ -111,6 +110,8 @@ def _check_replaceable(out: Path) -> None:
 
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths (Linux renameat2); False when the system cannot."""
+    import ctypes.util  # only when a previous tree is replaced
+
     name = ctypes.util.find_library("c")
     if name is None:
         return False
@@ -172,17 +173,15 @@ def _write_file(path: str, data: bytes) -> None:
         os.close(fd)
 
 
-# The files being written, inherited by forked writers (so they are never pickled).
-_FORKED_FILES: list[tuple[str, bytes]] = []
-
-
 def _ensure_dir(base: str, rel: str, made: set[str]) -> None:
     """Create ``base/rel`` and its missing parents (``made``: those known to exist)."""
     if rel in made or not rel:
         return
-    _ensure_dir(base, rel.rpartition("/")[0], made)
+    parent = rel.rpartition("/")[0]
+    if parent not in made:
+        _ensure_dir(base, parent, made)
     with contextlib.suppress(FileExistsError):  # another writer process may have made it
-        os.mkdir(os.path.join(base, rel))
+        os.mkdir(f"{base}/{rel}")
     made.add(rel)
 
 
@@ -196,28 +195,13 @@ def _write_range(base: str, files: list[tuple[str, bytes]]) -> None:
         _write_file(prefix + rel, data)
 
 
-def _write_forked(base: str, start: int, end: int) -> None:
-    _write_range(base, _FORKED_FILES[start:end])
-
-
 def _write_files(base: str, files: list[tuple[str, bytes]], workers: int) -> None:
     """Write ``files`` under ``base``, split over ``workers`` processes when above one."""
-    global _FORKED_FILES
-    if workers <= 1 or len(files) < 4 * workers:
-        _write_range(base, files)
-        return
-    size = -(-len(files) // workers)
-    _FORKED_FILES = files
-    try:
-        with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
-            pending = pool.starmap_async(
-                _write_forked,
-                [(base, start, start + size) for start in range(size, len(files), size)],
-            )
-            _write_range(base, files[:size])
-            pending.get()
-    finally:
-        _FORKED_FILES = []
+
+    def write(start: int, end: int) -> None:
+        _write_range(base, files[start:end])
+
+    run_ranges(write, len(files), workers)
 
 
 @dataclass(frozen=True)
@@ -265,72 +249,53 @@ def _replace_out(out: Path | str, owner: str, fill: Callable[[str], list[str]]) 
     return WriteResult(len(paths) + 1, removed)
 
 
-def write_tree(rendered: Rendered, out: Path | str, workers: int | None = None) -> WriteResult:
+def write_tree(rendered: Rendered, out: Path | str, workers: int = 1) -> WriteResult:
     """Write ``rendered`` to ``out`` atomically, replacing a previous render (see module doc).
 
-    ``workers`` > 1 writes the files from that many processes (None: as many as rendering
-    would use for that many jobs); the tree written is the same.
+    ``workers`` > 1 writes the files from this process and ``workers - 1`` forked ones (as
+    :func:`jenkinsgen.render.render_plan`); the tree written is the same.
     """
     files = tree_files(rendered)
 
     def fill(base: str) -> list[str]:
-        n = auto_workers(len(files) // 2) if workers is None else workers
-        _write_files(base, list(files.items()), n)
+        _write_files(base, list(files.items()), workers)
         return list(files)
 
     result = _replace_out(out, rendered.owner, fill)
     return replace(result, kinds=tuple(item.kind for item in rendered.items))
 
 
-# What forked render-and-write workers share: the plan, its items and the directory.
-_FORKED_WORK: tuple[Plan, list[FolderPlan | JobPlan], str] | None = None
-
-
-def _render_write_range(bounds: tuple[int, int]) -> None:
-    assert _FORKED_WORK is not None, "worker started without work"
-    p, items, base = _FORKED_WORK
+def _render_write_range(
+    p: Plan, items: list[FolderPlan | JobPlan], base: str, start: int, end: int
+) -> None:
+    """Render ``items[start:end]`` and write their files under ``base``."""
     made: set[str] = set()
     prefix = base + "/"
     with gc_paused():  # rendering makes no reference cycles; see gc_paused
-        for item in items[bounds[0] : bounds[1]]:
-            rendered = render_item(p, item)
+        for item in items[start:end]:
+            config, jenkinsfile = _item_files(p, item)
             rel = item_dir(item.path)
             _ensure_dir(base, rel, made)
-            _write_file(f"{prefix}{rel}/config.xml", rendered.config_xml)
-            if rendered.jenkinsfile is not None:
-                _write_file(f"{prefix}{rel}/Jenkinsfile", rendered.jenkinsfile.encode("utf-8"))
+            _write_file(f"{prefix}{rel}/config.xml", config)
+            if jenkinsfile is not None:
+                _write_file(f"{prefix}{rel}/Jenkinsfile", jenkinsfile.encode("utf-8"))
 
 
-def _render_write_all(p: Plan, base: str, workers: int) -> None:
-    """Render every item of ``p`` and write its files under ``base``: here, or in ``workers``
-    forked processes that take contiguous ranges of items as they become free (this one only
-    waits, so a busy CPU slows one range, not a fixed half of the work)."""
-    global _FORKED_WORK
-    items: list[FolderPlan | JobPlan] = [*p.folders, *p.jobs]
-    total = len(items)
-    _FORKED_WORK = (p, items, base)
-    try:
-        if workers <= 1 or len(p.jobs) < 2 * workers:
-            _render_write_range((0, total))
-            return
-        size = -(-total // (workers * 8))
-        ranges = [(start, min(start + size, total)) for start in range(0, total, size)]
-        warm_templates()
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            pool.map(_render_write_range, ranges, chunksize=1)
-    finally:
-        _FORKED_WORK = None
-
-
-def render_into(spec: Spec, out: Path | str, workers: int | None = None) -> WriteResult:
+def render_into(spec: Spec, out: Path | str, workers: int = 1) -> WriteResult:
     """Render ``spec`` straight into ``out``: the same tree (and the same atomic replacement)
     as ``write_tree(render_spec(spec), out)``, without holding the whole render in memory.
 
-    Each process renders and writes its own share of the items, so no rendered bytes travel
-    between processes. ``workers`` as for :func:`jenkinsgen.render.render_plan`.
+    ``workers`` > 1 renders and writes from this process and ``workers - 1`` forked ones, each
+    writing what it renders (no rendered bytes travel between processes), as
+    :func:`jenkinsgen.render.render_plan`. The default works in this process.
     """
-    p = plan(spec)
+    return render_plan_into(plan(spec), out, workers)
+
+
+def render_plan_into(p: Plan, out: Path | str, workers: int = 1) -> WriteResult:
+    """:func:`render_into` for a plan already made (e.g. to size ``workers`` by its jobs)."""
     check_unique_paths(p)
+    items: list[FolderPlan | JobPlan] = [*p.folders, *p.jobs]
     paths: list[str] = []
     kinds: list[ItemKind] = []
     for folder in p.folders:
@@ -340,17 +305,18 @@ def render_into(spec: Spec, out: Path | str, workers: int | None = None) -> Writ
         base = item_dir(job.path)
         paths += (f"{base}/config.xml", f"{base}/Jenkinsfile")
         kinds.append(job.kind)
-    extras = extra_files(spec)
+    extras = extra_files(p.spec)
     paths += [rel for rel, _ in extras]
     paths.sort()
-    n = auto_workers(len(p.jobs)) if workers is None else workers
 
     def fill(base: str) -> list[str]:
-        _render_write_all(p, base, n)
+        if workers > 1:
+            warm_templates()  # compiled once here, not in every forked worker
+        run_ranges(partial(_render_write_range, p, items, base), len(items), workers)
         _write_range(base, list(extras))
         return paths
 
-    return replace(_replace_out(out, spec.folder, fill), kinds=tuple(kinds))
+    return replace(_replace_out(out, p.spec.folder, fill), kinds=tuple(kinds))
 
 
 @dataclass(frozen=True)

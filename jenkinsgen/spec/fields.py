@@ -9,13 +9,13 @@ the loader and are listed in ``SEMANTIC_CHECKS`` there.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
 
 from jenkinsgen.errors import SpecProblem
 
@@ -104,9 +104,16 @@ class Str(FieldType):
     min_length: int = 1
     #: What ``extra_check`` enforces, said as a regex for the JSON Schema.
     schema_pattern: str | None = None
+    _fullmatch: Callable[[str], Any] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        if self.pattern is not None:  # compiled once, not looked up for every value
+            self._fullmatch = re.compile(self.pattern).fullmatch
 
     def check(self, node: yaml.Node, path: str, c: Collector, depth: int) -> Any:
-        if not isinstance(node, yaml.ScalarNode) or node.tag != _STR:
+        if node.tag != _STR or not isinstance(node, yaml.ScalarNode):
             hint = " (quote it to make it a string)" if isinstance(node, yaml.ScalarNode) else ""
             c.add(node, path, f"expected a string, got {_kind(node)}{hint}")
             return INVALID
@@ -122,7 +129,7 @@ class Str(FieldType):
                 + _did_you_mean(value, self.enum),
             )
             return INVALID
-        if self.pattern is not None and not re.fullmatch(self.pattern, value):
+        if self._fullmatch is not None and self._fullmatch(value) is None:
             c.add(node, path, f"{value!r} is not valid: {self.pattern_hint or self.pattern}")
             return INVALID
         if self.extra_check is not None:
@@ -157,7 +164,7 @@ class Int(FieldType):
         if not isinstance(node, yaml.ScalarNode) or node.tag != _INT:
             c.add(node, path, f"expected an integer, got {_kind(node)}")
             return INVALID
-        value = int(yaml.SafeLoader("").construct_yaml_int(node))
+        value = int(SafeConstructor().construct_yaml_int(node))
         if not self.minimum <= value <= self.maximum:
             c.add(node, path, f"must be between {self.minimum} and {self.maximum}, got {value}")
             return INVALID
@@ -179,7 +186,7 @@ class Bool(FieldType):
         if not isinstance(node, yaml.ScalarNode) or node.tag != _BOOL:
             c.add(node, path, f"expected true or false, got {_kind(node)}")
             return INVALID
-        return bool(yaml.SafeLoader("").construct_yaml_bool(node))
+        return bool(SafeConstructor().construct_yaml_bool(node))
 
     def schema(self) -> JSON:
         return self._with_description({"type": "boolean"})
@@ -299,25 +306,29 @@ class Obj(FieldType):
         if not isinstance(node, yaml.MappingNode):
             c.add(node, path, f"expected a mapping ({self.title}), got {_kind(node)}")
             return INVALID
+        fields = self.fields
         values: dict[str, Any] = {}
         nodes: dict[str, yaml.Node] = {}
         ok = True
+        prefix = f"{path}." if path else ""
+        child_depth = depth + 1
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
+            if key_node.tag != _STR or not isinstance(key_node, yaml.ScalarNode):
                 c.add(key_node, path, f"keys must be strings, got {_kind(key_node)}")
                 ok = False
                 continue
             key = str(key_node.value)
-            child_path = f"{path}.{key}" if path else key
-            if key in self.removed:
+            child_path = prefix + key
+            f = fields.get(key)
+            if f is None and key in self.removed:
                 c.add(key_node, child_path, self.removed[key])
                 ok = False
                 continue
-            if key not in self.fields:
+            if f is None:
                 c.add(
                     key_node,
                     child_path,
-                    f"unknown key {key!r} in {self.title}" + _did_you_mean(key, self.fields),
+                    f"unknown key {key!r} in {self.title}" + _did_you_mean(key, fields),
                 )
                 ok = False
                 continue
@@ -326,19 +337,18 @@ class Obj(FieldType):
                 ok = False
                 continue
             nodes[key] = value_node
-            if not c.visit(value_node, child_path, depth + 1):
+            if not c.visit(value_node, child_path, child_depth):
                 return INVALID
-            value = self.fields[key].type.check(value_node, child_path, c, depth + 1)
-            ok = ok and value is not INVALID
+            value = f.type.check(value_node, child_path, c, child_depth)
+            if value is INVALID:
+                ok = False
             values[key] = value
-        for key, f in self.fields.items():
-            if key not in nodes:
+        if len(nodes) < len(fields):
+            for key, f in fields.items():
+                if key in nodes:
+                    continue
                 if f.required:
-                    c.add(
-                        node,
-                        f"{path}.{key}" if path else key,
-                        f"missing required key {key!r} in {self.title}",
-                    )
+                    c.add(node, prefix + key, f"missing required key {key!r} in {self.title}")
                     ok = False
                 else:
                     values[key] = f.default
@@ -396,5 +406,7 @@ class OneOf(FieldType):
 
 
 def _did_you_mean(word: str, choices: Any) -> str:
+    import difflib  # only on the way to an error message
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""

@@ -75,15 +75,3 @@ def test_a_failing_job_in_any_process_leaves_out_as_it_was(tmp_path: Path, worke
         render_into(spec, out, workers=workers)
     assert _files(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
-
-
-def test_workers_env_caps_the_processes(monkeypatch: pytest.MonkeyPatch) -> None:
-    from jenkinsgen.render import WORKERS_ENV, auto_workers
-
-    monkeypatch.setenv(WORKERS_ENV, "1")
-    assert auto_workers(1_000_000) == 1
-    monkeypatch.setenv(WORKERS_ENV, "many")
-    with pytest.raises(RenderError, match="JENKINSGEN_WORKERS='many'"):
-        auto_workers(1_000_000)
-    monkeypatch.delenv(WORKERS_ENV)
-    assert auto_workers(10) == 1
