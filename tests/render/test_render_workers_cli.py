@@ -16,7 +16,7 @@ def _spec(tmp_path: Path, services: int) -> str:
     lines = [
         "version: 1",
         "folder: fleet",
-        "defaults: {registry: r.example.com/x, registry_credentials: push}",
+        "defaults: {registry: r.example.com/x, registry_credentials: push, push_credentials: hook}",
         "environments:",
         "  - {name: dev, branch: develop}",
         "  - {name: staging, branch: release/*}",
