@@ -42,6 +42,7 @@ __all__ = [
     "HANDED_SECRETS",
     "RECEIVER",
     "REGISTRY",
+    "SPEC_DIGEST_VARIABLE",
     "SPEC_IN_CONTAINER",
     "controller_secrets",
     "proxy_service",
@@ -59,6 +60,10 @@ HANDED_SECRETS = "/run/jenkinsgen/secrets"
 _SOCKET = "/var/run/docker.sock"
 #: The uid and gid the receiver and HAProxy share (the HAProxy admin socket is 0600).
 _NOBODY = "65534:65534"
+#: Set by ``jenkinsgen up`` to the spec's digest: a changed spec recreates the receiver and
+#: HAProxy (they read it, or what it wrote, at start); unset (compose run by hand) it is empty.
+SPEC_DIGEST_VARIABLE = "JENKINSGEN_SPEC_SHA256"
+SPEC_LABEL = {"io.jenkinsgen.spec-sha256": f"${{{SPEC_DIGEST_VARIABLE}:-}}"}
 
 
 def proxy_service(environment: str) -> str:
@@ -156,6 +161,7 @@ def _receiver(spec: Spec) -> dict[str, Any]:
         ],
         "tmpfs": ["/run/jenkinsgen"],
         "secrets": [DEPLOY_TOKEN.name],
+        "labels": dict(SPEC_LABEL),
     }
 
 
@@ -171,6 +177,7 @@ def _proxy(config: str) -> dict[str, Any]:
         "depends_on": [RECEIVER],
         "command": ["sh", "-ec", start],
         "volumes": [f"release:{RELEASE_ROOT}"],
+        "labels": dict(SPEC_LABEL),
     }
 
 

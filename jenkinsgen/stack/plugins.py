@@ -64,8 +64,11 @@ def _reasons(spec: Spec) -> dict[str, str]:
         out["junit"] = "junit steps (test.junit)"
     if manual:
         out["pipeline-input-step"] = f"input steps: manual gates of {', '.join(manual)}"
-    docker_agent = [w for w, used in (("defaults.container", spec.defaults.container),
-                                      ("the seed job", spec.seed)) if used]  # fmt: skip
+    docker_agent = []
+    if spec.defaults.container:
+        docker_agent.append("defaults.container")
+    if spec.seed is not None:
+        docker_agent.append("the seed job")
     if docker_agent:
         out["docker-workflow"] = f"agent {{ docker {{ ... }} }} for {' and '.join(docker_agent)}"
     if multibranch:

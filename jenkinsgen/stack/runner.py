@@ -50,6 +50,7 @@ class Compose:
         progress: Progress | None = None,
     ) -> None:
         """Run ``compose ARGS`` for the project; StackError when it fails."""
+        directory, compose_file = directory.resolve(), compose_file.resolve()
         argv = [
             *self.command,
             "--project-directory",

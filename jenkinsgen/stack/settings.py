@@ -16,7 +16,16 @@ from pathlib import Path
 from jenkinsgen import __version__
 from jenkinsgen.errors import StackError
 
-__all__ = ["DEFAULT_PORTS", "Ports", "Settings", "project_name", "read_settings", "render_env"]
+__all__ = [
+    "DEFAULT_PORTS",
+    "Ports",
+    "Settings",
+    "default_settings",
+    "project_name",
+    "read_settings",
+    "render_env",
+    "validate_bind_address",
+]
 
 _LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 _PROJECT = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -132,6 +141,15 @@ def render_env(settings: Settings) -> str:
     return "\n".join(lines) + "\n"
 
 
+def validate_bind_address(value: str) -> str:
+    """``value`` when it is an IP address (servers bind it), else StackError."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise StackError(f"bind address {value!r} is not an IP address") from None
+    return value
+
+
 def _port(value: str) -> int | None:
     return int(value) if value.isdigit() and 0 < int(value) < 65536 else None
 
@@ -175,10 +193,9 @@ def _check(name: str, value: str, where: str) -> object:
         return int(value)
     if name == "bind_address":
         try:
-            ipaddress.ip_address(value)
-        except ValueError:
+            return validate_bind_address(value)
+        except StackError:
             raise StackError(f"{where}: {value!r} is not an IP address") from None
-        return value
     if name == "compose_project_name" and not _PROJECT.match(value):
         raise StackError(f"{where}: {value!r}: lower-case letters, digits, '_' and '-' only")
     if name == "jenkins_url" and not re.match(r"^https?://[^\s/]+(/[^\s]*)?/$", value):
