@@ -40,6 +40,12 @@ def _port(name: str, default: int, help_text: str) -> Callable[[Any], Any]:
     show_default=True,
     help="The Docker engine's socket (its group goes into .env).",
 )
+@click.option(
+    "--folder",
+    default="delivery",
+    show_default=True,
+    help="The spec's Jenkins folder (also the registry path and the released apps' label).",
+)
 @click.pass_context
 def init_cmd(
     ctx: click.Context,
@@ -51,6 +57,7 @@ def init_cmd(
     proxy_port: int,
     slot_port: int,
     docker_socket: str,
+    folder: str,
 ) -> None:
     """Write a working stack into DIR: spec, plugins.txt, compose.yaml, .env, secrets/.
 
@@ -66,7 +73,7 @@ def init_cmd(
     from jenkinsgen.stack.settings import validate_bind_address
 
     ports = Ports(jenkins_port, registry_port, receiver_port, proxy_port, slot_port)
-    options = InitOptions(validate_bind_address(bind_address), ports, docker_socket)
+    options = InitOptions(validate_bind_address(bind_address), ports, docker_socket, folder)
     report = init_stack(directory, options)
     for rel in report.created:
         info(ctx, f"created {directory / rel}")

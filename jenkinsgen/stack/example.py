@@ -59,7 +59,7 @@ folder: {folder}
 layout: per-environment
 defaults:
   agent: docker                            # the label of the agents below
-  registry: {settings.registry}/{folder}          # the stack's registry
+  registry: {settings.registry}/{folder.lower()}   # the stack's registry
   registry_credentials: registry-push      # made by `up` from secrets/registry-password
   push_credentials: git-push-token         # made by `up` from secrets/push-token
 environments:                              # Git workflow: branch -> environment
