@@ -130,11 +130,22 @@ def _registry() -> dict[str, Any]:
     }
 
 
+_DIGEST = f"${{{SPEC_DIGEST_VARIABLE}:-}}"
+
+
+def _digest_file(config: str) -> str:
+    """Beside an environment's HAProxy configuration: the digest of the spec it was written
+    from. HAProxy starts only once it is the digest of the spec ``up`` started it for, so a
+    recreated HAProxy never starts from what the previous receiver wrote."""
+    return f"{config}.spec-sha256"
+
+
 def _receiver(spec: Spec) -> dict[str, Any]:
-    steps = [
-        f"jenkinsgen release proxy-config {SPEC_IN_CONTAINER} --env {name}"
-        for name in _releases(spec)
-    ]
+    steps = []
+    for env in spec.environments:
+        if env.release is not None:
+            steps.append(f"jenkinsgen release proxy-config {SPEC_IN_CONTAINER} --env {env.name}")
+            steps.append(f"echo {_DIGEST} >{_digest_file(env.release.proxy.config)}")
     steps.append(
         f"exec jenkinsgen release serve {SPEC_IN_CONTAINER} "
         "--listen ${BIND_ADDRESS}:${RECEIVER_PORT} "
@@ -166,7 +177,8 @@ def _receiver(spec: Spec) -> dict[str, Any]:
 
 
 def _proxy(config: str) -> dict[str, Any]:
-    start = f"until [ -f {config} ]; do sleep 1; done\nexec haproxy -W -db -f {config}"
+    ready = f'[ -f {config} ] && [ "$$(cat {_digest_file(config)} 2>/dev/null)" = "{_DIGEST}" ]'
+    start = f"until {ready}; do sleep 1; done\nexec haproxy -W -db -f {config}"
     return {
         "image": "${PROXY_IMAGE}",
         "network_mode": "host",

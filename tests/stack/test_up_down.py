@@ -10,7 +10,6 @@ import base64
 import contextlib
 import json
 import socket
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -109,6 +108,24 @@ def world(
             docker_client.images.remove(app_image, force=True)
 
 
+def listening(port: int) -> list[str]:
+    """The IPv4 and IPv6 addresses something listens on at ``port`` (/proc/net/tcp*)."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, _, hex_port = local.partition(":")
+            if state != "0A" or int(hex_port, 16) != port:
+                continue
+            raw = bytes.fromhex(address)
+            if len(raw) == 4:
+                found.append(socket.inet_ntop(socket.AF_INET, raw[::-1]))
+            else:
+                words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
+                found.append(socket.inet_ntop(socket.AF_INET6, words))
+    return found
+
+
 def http(
     url: str,
     *,
@@ -147,14 +164,8 @@ def test_up_starts_every_part_and_says_where_each_answers(world: World) -> None:
         assert not container.attrs["HostConfig"].get("PortBindings"), name
     # every server listens on BIND_ADDRESS (127.0.0.1) only
     ports = [s.jenkins_port, s.registry_port, s.receiver_port]
-    listening = subprocess.run(["ss", "-Hltn"], capture_output=True, text=True, check=True).stdout
     for port in ports:
-        local = [
-            line.split()[3]
-            for line in listening.splitlines()
-            if line.split()[3].endswith(f":{port}")
-        ]
-        assert local == [f"127.0.0.1:{port}"], (port, local)
+        assert listening(port) == ["127.0.0.1"], port
     # the images up built carry the stack's label; the seed job's tag names the receiver's
     built = {
         tag
@@ -213,11 +224,7 @@ def test_the_receiver_answers_401_without_the_token_and_releases_with_it(world: 
         time.sleep(0.5)
     assert record["status"] == "confirmed", record
     dev = world.containers()["proxy-dev"]
-    listen = next(
-        line.split()[-1]
-        for line in (world.directory / "jenkinsgen.yaml").read_text().splitlines()
-        if "listen:" in line
-    )
+    listen = dev_listen(world)
     status, _, page = http(f"http://{listen}/", headers={"Host": "orders.localhost"})
     assert (status, page) == (200, b"unset\n"), dev.logs(tail=10)
 
@@ -285,6 +292,44 @@ def test_the_controller_reads_its_secrets_as_files_and_nothing_else_holds_them(
     assert listed == ["DEPLOY_TOKEN"]
 
 
+def test_up_after_a_spec_change_recreates_what_reads_the_spec(world: World) -> None:
+    before = {name: c.id for name, c in world.containers().items()}
+    spec = world.directory / "jenkinsgen.yaml"
+    service = (
+        "  - name: api\n"
+        "    repo: https://git.example.com/acme/api.git\n"
+        "    build: make\n"
+        "    image: {name: api}\n"
+        f"    trigger: {{webhook: {world.settings.receiver_url}/hooks/api,"
+        " credentials: deploy-token}\n"
+        "    run: {hosts: [api.localhost]}\n"
+        "    environments: [dev]\n"
+    )
+    spec.write_text(spec.read_text().replace("seed:", service + "seed:", 1))
+    result = world.up()
+    after = {name: c.id for name, c in world.containers().items()}
+    assert after["registry"] == before["registry"]  # nothing of it changed
+    for name in ("controller", "receiver", "proxy-dev", "proxy-staging", "proxy-prod"):
+        assert after[name] != before[name], name  # new jobs; the spec they read changed
+    assert "Recreating" in result.stderr
+    config = world.containers()["proxy-dev"].exec_run(
+        ["cat", "/var/lib/jenkinsgen/dev/haproxy.cfg"]
+    )
+    assert b"backend svc_api" in config.output
+    listen = dev_listen(world)
+    assert http(f"http://{listen}/", headers={"Host": "api.localhost"})[0] == 503  # no release yet
+    assert http(f"http://{listen}/", headers={"Host": "orders.localhost"})[:3:2] == (
+        200,
+        b"unset\n",
+    )
+
+
+def dev_listen(world: World) -> str:
+    """HAProxy's frontend address of dev (the first environment), from the spec."""
+    text = (world.directory / "jenkinsgen.yaml").read_text()
+    return next(line.split()[-1] for line in text.splitlines() if "listen:" in line)
+
+
 def test_down_keeps_the_volumes_and_up_again_reuses_them(world: World) -> None:
     project = world.settings.compose_project_name
     result = run_cli("down", str(world.directory))
@@ -310,11 +355,7 @@ def test_down_keeps_the_volumes_and_up_again_reuses_them(world: World) -> None:
     status, _, body = http(f"http://{world.settings.registry}/v2/_catalog", headers=header)
     assert status == 200 and f"{world.folder}/orders" in json.loads(body)["repositories"]
     # the release state survived: the app released before still serves, HAProxy routes to it
-    listen = next(
-        line.split()[-1]
-        for line in (world.directory / "jenkinsgen.yaml").read_text().splitlines()
-        if "listen:" in line
-    )
+    listen = dev_listen(world)
     deadline = time.monotonic() + 30
     while True:
         status, _, page = http(f"http://{listen}/", headers={"Host": "orders.localhost"})
