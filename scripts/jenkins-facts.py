@@ -80,6 +80,7 @@ SOURCES = {
     "credentials": "jenkinsci/credentials-plugin",
     "plain-credentials": "jenkinsci/plain-credentials-plugin",
     "pipeline-build-step": "jenkinsci/pipeline-build-step-plugin",
+    "workflow-scm-step": "jenkinsci/workflow-scm-step-plugin",
 }
 
 #: JCasC configurators that add, remove or replace attributes of a class. The attributes are

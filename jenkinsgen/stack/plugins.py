@@ -75,6 +75,7 @@ def _reasons(spec: Spec) -> dict[str, str]:
         out["workflow-multibranch"] = "multibranch projects (WorkflowMultiBranchProject)"
         out["branch-api"] = "multibranch branch sources and property strategies"
         out["scm-api"] = "the branch filter (WildcardSCMHeadFilterTrait)"
+        out["workflow-scm-step"] = "checkout scm in the Jenkinsfile of each repository"
         if spec.defaults.push_credentials:
             out["pipeline-build-step"] = "the scan jobs' build step"
     if spec.agents is not None and spec.agents.docker is not None:
