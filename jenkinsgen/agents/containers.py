@@ -25,9 +25,9 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import docker.errors
-import requests
 
 from jenkinsgen.agents.hosts import DockerHost
+from jenkinsgen.docker_errors import ENGINE_ERRORS
 from jenkinsgen.errors import AgentError
 from jenkinsgen.jenkins.nodes import AgentSecret
 
@@ -67,9 +67,9 @@ AGENT_UID = 1000
 _SECRET_LIKE = re.compile(r"\b[0-9a-fA-F]{64}\b")
 
 T = TypeVar("T")
-#: What a Docker SDK call raises: API errors, and requests' own when the engine is unreachable
-#: (it went away after we connected, a dropped ssh or TCP connection).
-DOCKER_ERRORS = (docker.errors.DockerException, requests.RequestException)
+#: What a Docker SDK call raises (the engine went away after we connected, a dropped ssh or
+#: TCP connection, a stream that broke off): one list for every module that calls the engine.
+DOCKER_ERRORS = ENGINE_ERRORS
 
 
 def controller_id(url: str) -> str:

@@ -12,7 +12,6 @@ never printed.
 
 from __future__ import annotations
 
-import http.client
 import os
 import re
 import tempfile
@@ -22,11 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import docker
-import requests
-import urllib3
 
 from jenkinsgen.bundle.download import download
 from jenkinsgen.bundle.lock import read_lock
+from jenkinsgen.docker_errors import ENGINE_ERRORS, engine_error
 from jenkinsgen.errors import ImageError
 from jenkinsgen.images.context import ImageInputs, Kind, assemble_context
 from jenkinsgen.images.seed import seed_tag
@@ -69,39 +67,6 @@ _REGISTRY = re.compile(
 )
 USERNAME_ENV = "JENKINSGEN_REGISTRY_USERNAME"
 PASSWORD_ENV = "JENKINSGEN_REGISTRY_PASSWORD"
-
-
-#: What talking to the engine can raise: the SDK's own errors; requests' when the engine
-#: cannot be reached or stops answering; urllib3's and http.client's when a streamed answer
-#: breaks off; the SDK's StreamParseError (not a DockerException) for a truncated JSON stream;
-#: OSError from the socket itself.
-ENGINE_ERRORS = (
-    docker.errors.DockerException,
-    docker.errors.StreamParseError,
-    requests.RequestException,
-    urllib3.exceptions.HTTPError,
-    http.client.HTTPException,
-    OSError,
-)
-
-
-def engine_error(exc: BaseException) -> str:
-    """One line saying what went wrong with the engine (never a multi-line dump)."""
-    if isinstance(exc, requests.Timeout | urllib3.exceptions.TimeoutError | TimeoutError):
-        return "the Docker engine stopped answering (timed out)"
-    if isinstance(
-        exc,
-        requests.ConnectionError
-        | requests.exceptions.ChunkedEncodingError
-        | urllib3.exceptions.ProtocolError
-        | http.client.HTTPException
-        | ConnectionError,
-    ):
-        return f"the connection to the Docker engine was lost ({type(exc).__name__})"
-    if isinstance(exc, docker.errors.StreamParseError):
-        return "the Docker engine's answer broke off (incomplete JSON stream)"
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 @dataclass(frozen=True)

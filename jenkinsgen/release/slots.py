@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import docker.errors
-import requests
 
+from jenkinsgen.docker_errors import ENGINE_ERRORS, engine_error
 from jenkinsgen.errors import ReleaseError
 from jenkinsgen.spec.model import Release, Run
 
@@ -39,15 +39,14 @@ _SLOT, _IMAGE, _ID, _PORTS = f"{LABEL}.slot", f"{LABEL}.image", f"{LABEL}.id", f
 STOP_TIMEOUT = 10
 
 T = TypeVar("T")
-_DOCKER_ERRORS = (docker.errors.DockerException, requests.RequestException)
+_DOCKER_ERRORS = ENGINE_ERRORS
 
 
 def _docker(what: str, fn: Callable[[], T]) -> T:
     try:
         return fn()
     except _DOCKER_ERRORS as exc:
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ReleaseError(f"{what} failed: {text}") from None
+        raise ReleaseError(f"{what} failed: {engine_error(exc)}") from None
 
 
 @dataclass

@@ -76,7 +76,8 @@ def summary_line(report: ApplyReport, requests: int) -> str:
     head = "apply (dry run)" if report.dry_run else "apply"
     tail = " — interrupted" if report.interrupted else ""
     return (
-        f"{head} {report.owner}: {', '.join(parts) or 'nothing to do'} ({requests} requests){tail}"
+        f"{head} {report.owner}: {', '.join(parts) or 'nothing to do'} "
+        f"({requests} request{'' if requests == 1 else 's'}){tail}"
     )
 
 

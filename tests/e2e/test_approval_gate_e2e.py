@@ -21,15 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import docker
 import pytest
 import requests
 
 from jenkinsgen.bundle import download, pluginlist, resolve, updatecenter
 from jenkinsgen.casc.controller import ControllerConfig
+from jenkinsgen.errors import BundleError
 from jenkinsgen.images import ImageInputs, build_image, plugins_from_bundle
 from tests.conformance import pins
 from tests.dockerlib.fixtures import DockerCleanup, free_port
+from tests.dockerlib.pull import image_or_skip
 from tests.e2e.test_controller_image_e2e import wait_for_login
 
 #: Building the image and booting Jenkins with ~80 plugins happens in the first test's setup.
@@ -63,14 +64,8 @@ class Controller:
 
 
 def _base(client: Any, cleanup: DockerCleanup) -> str:
-    try:
-        client.images.get(BASE)
-    except docker.errors.ImageNotFound:
-        repository, _, tag = BASE.rpartition(":")
-        try:
-            client.images.pull(repository, tag=tag)
-        except docker.errors.APIError as exc:
-            pytest.skip(f"image not available: {BASE} ({str(exc).splitlines()[0][:120]})")
+    _, pulled = image_or_skip(client, BASE)
+    if pulled:
         cleanup.images.append(BASE)  # pulled here: removed again afterwards
     return BASE
 
@@ -83,7 +78,7 @@ def _bundle(where: Path) -> Path:
         center = updatecenter.load(UPDATE_CENTER, PLUGIN_VERSIONS)
         lock = resolve(pluginlist.load(pins.PLUGINS_TXT), center, pins.core_pin()).lock
         download(lock, where)
-    except Exception as exc:  # any failure means the same thing here
+    except BundleError as exc:  # the update center or the archives cannot be reached
         first = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
         pytest.skip(f"plugin bundle not available ({first}); set JENKINSGEN_E2E_BUNDLE")
     return where

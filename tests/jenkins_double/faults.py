@@ -22,6 +22,21 @@ class Faults:
     drop_next: int = 0
     drop_names: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: Set: requests are served; cleared by ``pause``: every request waits (bounded) until
+    #: ``resume``, so a test can hold a client's in-flight requests while it acts.
+    running: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def __post_init__(self) -> None:
+        self.running.set()
+
+    def pause(self) -> None:
+        self.running.clear()
+
+    def resume(self) -> None:
+        self.running.set()
+
+    def wait_if_paused(self, timeout: float = 60.0) -> None:
+        self.running.wait(timeout)
 
     def fail_for(self, names: list[str], statuses: int | list[int] = 503) -> None:
         """Answer 5xx (``statuses``) to every request that touches one of ``names``."""
@@ -39,6 +54,7 @@ class Faults:
             self.drop_next += count
 
     def clear(self) -> None:
+        self.resume()
         with self.lock:
             self.latency = 0.0
             self.fail_names.clear()

@@ -203,6 +203,7 @@ def _make_handler(double: JenkinsDouble) -> type[BaseHTTPRequestHandler]:
             kind = _kind(double, names, rest, req.path)
             if double.faults.latency:
                 time.sleep(double.faults.latency)
+            double.faults.wait_if_paused()
             drop, status = double.faults.decide(touched)
             if drop:
                 double.counters.record(req.method, kind, self.path, 0)

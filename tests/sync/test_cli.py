@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -181,14 +182,36 @@ def test_sigint_mid_apply_leaves_every_job_old_or_new(
         text=True,
         env=env,
     )
+    # Deterministic on a busy machine: once 3 jobs are updated, the double holds every request
+    # (the in-flight ones included) until apply has seen the interrupt; only then are they
+    # answered. So at most the 2 writes in flight (--workers 2) land after the third.
+    lines: list[str] = []
+    noticed = threading.Event()
+
+    def read_stderr() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.append(line)
+            if "interrupted" in line:
+                noticed.set()
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
     try:
-        deadline = time.monotonic() + 30
+        reader.start()
+        deadline = time.monotonic() + 60
         while jenkins_double.counters.count("POST", "config.xml") < 3:
             assert time.monotonic() < deadline and proc.poll() is None
-            time.sleep(0.02)
+            time.sleep(0.01)
+        jenkins_double.faults.pause()
+        at_pause = jenkins_double.counters.count("POST", "config.xml")
         proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=30)
+        assert noticed.wait(60), "".join(lines)
+        jenkins_double.faults.resume()
+        stdout, _ = proc.communicate(timeout=60)
+        reader.join(60)
+        stderr = "".join(lines)
     finally:
+        jenkins_double.faults.resume()
         if proc.poll() is None:
             proc.kill()
             proc.wait()
@@ -196,7 +219,7 @@ def test_sigint_mid_apply_leaves_every_job_old_or_new(
     assert "interrupted" in stdout + stderr and "Traceback" not in stderr
     assert "skipped" in stdout
     updated = jenkins_double.counters.count("POST", "config.xml")
-    assert 3 <= updated < 12
+    assert 3 <= at_pause <= updated <= at_pause + 2 < 12
     olds = news = 0
     for name, item in new_items.items():
         live = jenkins_double.config(name)

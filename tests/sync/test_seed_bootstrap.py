@@ -89,4 +89,4 @@ def test_bootstrap_by_hand_then_seed_applies_with_prune(
         env=_env(SEED_JENKINS_URL=double.url + "/", **CREDS),
     )
     assert again.returncode == 0 and "created" not in again.stdout
-    assert "updated" not in again.stdout and "(1 requests)" in again.stdout
+    assert "updated" not in again.stdout and "(1 request)" in again.stdout
