@@ -25,9 +25,10 @@ from jenkinsgen.bundle.download import fetch_bytes
 from jenkinsgen.bundle.lock import read_lock, write_lock
 from jenkinsgen.bundle.resolve import resolve
 from jenkinsgen.casc.clouds import LOCAL_HOST, render_agents_casc
+from jenkinsgen.docker_errors import ENGINE_ERRORS, engine_error
 from jenkinsgen.errors import ImageError, StackError
 from jenkinsgen.images import ImageInputs, build_image, plugins_from_bundle, read_wheel
-from jenkinsgen.images.build import DEFAULT_REPOSITORY, ENGINE_ERRORS, engine_error
+from jenkinsgen.images.build import DEFAULT_REPOSITORY
 from jenkinsgen.images.pins import core_pin
 from jenkinsgen.images.seed import seed_tag
 from jenkinsgen.spec.model import Spec

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jenkinsgen.docker_errors import ENGINE_ERRORS, engine_error
 from jenkinsgen.errors import StackError
-from jenkinsgen.images.build import ENGINE_ERRORS, engine_error
 from jenkinsgen.images.pins import plugin_pins
 from jenkinsgen.spec import Spec, load_spec
 from jenkinsgen.stack.build import BuildOptions, build_images, plugin_bundle
