@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from jenkinsgen.cli.common import info, verbosity, warn
 from jenkinsgen.stack.layout import ADMIN_PASSWORD
@@ -81,6 +82,14 @@ def init_cmd(
         info(ctx, f"kept {directory / rel} (it exists)")
     for line in report.warnings:
         warn(line)
+    given = [
+        f"--{name.replace('_', '-')}"
+        for name in ("bind_address", "jenkins_port", "registry_port", "receiver_port",
+                     "docker_socket")
+        if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+    ]  # fmt: skip
+    if given and ".env" in report.kept:
+        warn(f"{directory / '.env'} exists: its settings apply, not {', '.join(given)}")
     if report.created:
         info(ctx, f"next: jenkinsgen up {directory}")
     else:

@@ -30,7 +30,7 @@ def _environment(
     lines = [f"  - name: {name}", f"    branch: {branch}"]
     lines.append(f"    deploy: {deploy}")
     if approvers:
-        lines.append(f"    approvers: [{approvers}]       # who may approve, confirm, roll back")
+        lines.append(f"    approvers: [{approvers}]  # who may approve, confirm, roll back")
     lines += [
         "    release:",
         f"      ports: {first}-{first + 99}",
@@ -59,7 +59,8 @@ folder: {folder}
 layout: per-environment
 defaults:
   agent: docker                            # the label of the agents below
-  registry: {settings.registry}/{folder.lower()}   # the stack's registry
+  # the stack's registry (REGISTRY_PORT in .env); `up` makes registry-push for it
+  registry: {settings.registry}/{folder.lower()}
   registry_credentials: registry-push      # made by `up` from secrets/registry-password
   push_credentials: git-push-token         # made by `up` from secrets/push-token
 environments:                              # Git workflow: branch -> environment
@@ -86,7 +87,8 @@ seed:                                      # re-applies this spec on every push 
   jenkins_url: {settings.jenkins_url}
 agents:                                    # Jenkins starts agents on demand
   label: docker
-  image: {settings.agent_image}            # AGENT_IMAGE in .env: built by `up`
+  # AGENT_IMAGE in .env: `up` builds it
+  image: {settings.agent_image}
   docker:
     hosts: [unix:///var/run/docker.sock]
     max_instances: 4

@@ -2,7 +2,8 @@
 
 A stack directory (``jenkinsgen init DIR``) holds ``jenkinsgen.yaml`` (the spec),
 ``plugins.txt`` (the plugins it needs), ``compose.yaml`` (the stack), ``.env`` (settings that
-compose reads too) and ``secrets/`` (one file per secret, mode 0600). ``up`` adds
+compose reads too), ``secrets/`` (one file per secret, mode 0600) and a ``.gitignore`` that
+keeps the secrets out of a repository. ``up`` adds
 ``plugins.lock`` (the resolved bundle) and ``.jenkinsgen/`` (downloaded plugins).
 
 Each secret has a file name in ``secrets/`` and a name in the stack: the compose secret, the
@@ -15,11 +16,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "ADMIN_PASSWORD",
     "CACHE_DIR",
     "COMPOSE_FILE",
+    "DEPLOY_TOKEN",
     "ENV_FILE",
+    "GITIGNORE_FILE",
     "LOCK_FILE",
     "PLUGINS_FILE",
+    "PUSH_TOKEN",
+    "REGISTRY_HTPASSWD",
+    "REGISTRY_PASSWORD",
     "REGISTRY_USER",
     "SECRETS",
     "SECRETS_DIR",
@@ -35,6 +42,9 @@ ENV_FILE = ".env"
 SECRETS_DIR = "secrets"
 LOCK_FILE = "plugins.lock"
 CACHE_DIR = ".jenkinsgen"
+#: Keeps the secrets and the download cache out of git when the directory is a repository
+#: (the seed job's config repository, for one).
+GITIGNORE_FILE = ".gitignore"
 #: The one registry user (htpasswd) and the username of the registry push credentials.
 REGISTRY_USER = "jenkinsgen"
 

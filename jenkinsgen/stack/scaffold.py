@@ -22,8 +22,10 @@ from jenkinsgen.spec import Spec, load_spec, load_spec_text
 from jenkinsgen.stack.compose import render_compose
 from jenkinsgen.stack.example import example_spec
 from jenkinsgen.stack.layout import (
+    CACHE_DIR,
     COMPOSE_FILE,
     ENV_FILE,
+    GITIGNORE_FILE,
     PLUGINS_FILE,
     REGISTRY_HTPASSWD,
     REGISTRY_PASSWORD,
@@ -144,6 +146,8 @@ def init_stack(directory: Path, options: InitOptions | None = None) -> InitRepor
         planned[COMPOSE_FILE] = (render_compose(spec), None)
     if not (directory / ENV_FILE).exists():
         planned[ENV_FILE] = (render_env(settings), None)
+    if not (directory / GITIGNORE_FILE).exists():
+        planned[GITIGNORE_FILE] = (_GITIGNORE, None)
     for rel, text in _secrets(directory).items():
         planned[rel] = (text, 0o600)
     report = InitReport()
@@ -169,5 +173,13 @@ def init_stack(directory: Path, options: InitOptions | None = None) -> InitRepor
     return report
 
 
+_GITIGNORE = f"""\
+# Written by `jenkinsgen init`: the secrets never go into a repository, nor the plugin cache.
+/{SECRETS_DIR}/
+/{CACHE_DIR}/
+"""
+
+
 def _order() -> list[str]:
-    return [SPEC_FILE, PLUGINS_FILE, COMPOSE_FILE, ENV_FILE, *(s.path for s in SECRETS)]
+    files = [SPEC_FILE, PLUGINS_FILE, COMPOSE_FILE, ENV_FILE, GITIGNORE_FILE]
+    return [*files, *(s.path for s in SECRETS)]

@@ -21,7 +21,7 @@ from jenkinsgen.stack.secrets import htpasswd_matches
 from jenkinsgen.stack.settings import read_settings
 from tests.stack.conftest import init_args, run_cli
 
-FILES = ["jenkinsgen.yaml", "plugins.txt", "compose.yaml", ".env"]
+FILES = ["jenkinsgen.yaml", "plugins.txt", "compose.yaml", ".env", ".gitignore"]
 SECRET_FILES = [s.path for s in SECRETS]
 
 
@@ -64,6 +64,7 @@ def test_init_into_an_empty_directory_writes_a_working_scaffold(tmp_path: Path, 
     for rel in FILES + SECRET_FILES:
         assert f"created {directory / rel}" in output
     assert f"next: jenkinsgen up {directory}" in output
+    assert (directory / ".gitignore").read_text().splitlines()[1:] == ["/secrets/", "/.jenkinsgen/"]
     # secrets: 0600 in a 0700 directory, random, never printed
     assert stat.S_IMODE((directory / "secrets").stat().st_mode) == 0o700
     values = []
@@ -128,6 +129,7 @@ def test_init_again_overwrites_nothing_and_says_so(tmp_path: Path, sock: Path) -
     for rel in FILES + SECRET_FILES:
         assert f"kept {directory / rel} (it exists)" in output
     assert f"{directory}: nothing missing" in output
+    assert f"warning: {directory / '.env'} exists: its settings apply, not --jenkins-port" in output
 
 
 @pytest.mark.parametrize(
@@ -136,6 +138,7 @@ def test_init_again_overwrites_nothing_and_says_so(tmp_path: Path, sock: Path) -
         "compose.yaml",
         "plugins.txt",
         ".env",
+        ".gitignore",
         "jenkinsgen.yaml",
         "secrets/deploy-token",
         "secrets/registry-htpasswd",
@@ -163,7 +166,7 @@ def test_init_recreates_only_the_file_that_is_missing(
             assert htpasswd_matches((directory / removed).read_text(), "jenkinsgen", password)
         else:
             assert (directory / removed).read_bytes() != original  # a new secret
-    elif removed != ".env":  # the spec, plugins and compose file follow from the same inputs
+    elif removed != ".env":  # the other files follow from the same inputs
         assert (directory / removed).read_bytes() == original
 
 

@@ -141,6 +141,7 @@ def http(
         return exc.code, dict(exc.headers), exc.read()
 
 
+@pytest.mark.timeout(1800)  # a machine without the cached layers builds three images first
 def test_up_starts_every_part_and_says_where_each_answers(world: World) -> None:
     result = world.up()
     s = world.settings

@@ -45,6 +45,7 @@ def small_stack(docker_client: Any, tmp_path: Path) -> Iterator[tuple[Path, str]
         remove_stack(docker_client, name, folder)
 
 
+@pytest.mark.timeout(1800)
 def test_a_spec_without_release_or_agents_runs_a_smaller_stack(
     small_stack: tuple[Path, str],
     docker_client: Any,
