@@ -22,7 +22,7 @@ HANDOVER = {"JENKINSGEN_SECRETS_FROM": "/run/secrets", "SECRETS": "/run/jenkinsg
 SHOW = (
     "id -un; stat -c '%a %U' /run/jenkinsgen/secrets; "
     'for f in /run/jenkinsgen/secrets/*; do stat -c \'%n %a %U\' "$f"; cat "$f"; done; '
-    "stat -f -c %T /run/jenkinsgen/secrets; cat /run/secrets/TOKEN || echo unreadable"
+    "stat -f -c %T /run/jenkinsgen/secrets; cat /run/secrets/TOKEN 2>&1 || echo unreadable"
 )
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,5 +140,14 @@ def remove_stack(client: Any, project: str, folder: str | None = None) -> None:
 
 
 @pytest.fixture
-def stack_name() -> Iterator[str]:
-    yield f"jgstack-{uuid.uuid4().hex[:8]}"
+def sock(tmp_path: Path) -> Iterator[Path]:
+    """A unix socket standing where the Docker socket would, with group 4242."""
+    path = tmp_path / "docker.sock"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(path))
+    if os.geteuid() == 0:
+        os.chown(path, 0, 4242)
+    try:
+        yield path
+    finally:
+        server.close()

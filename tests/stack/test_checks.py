@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 
 from tests.stack.conftest import init_args, run_cli, set_env
-from tests.stack.test_init import sock  # noqa: F401  (fixture)
 
 
 @pytest.fixture
-def stack(tmp_path: Path, sock: Path) -> Path:  # noqa: F811
+def stack(tmp_path: Path, sock: Path) -> Path:
     directory = tmp_path / "stack"
     result = run_cli(*init_args(directory), "--docker-socket", str(sock))
     assert result.exit_code == 0, result.output
@@ -99,7 +98,7 @@ def test_plugins_compose_and_secrets_that_do_not_fit_are_one_line_each(stack: Pa
     assert "another password" not in line
 
 
-def test_settings_that_do_not_fit_are_located_in_env(stack: Path, sock: Path) -> None:  # noqa: F811
+def test_settings_that_do_not_fit_are_located_in_env(stack: Path, sock: Path) -> None:
     env = stack / ".env"
     set_env(stack, DOCKER_GID="4243" if os.stat(sock).st_gid != 4243 else "4244")
     [line] = up_fails(stack)

@@ -16,7 +16,6 @@ import yaml
 from jenkinsgen.stack.scaffold import InitOptions, init_stack
 from jenkinsgen.stack.settings import Ports
 from tests.stack.conftest import set_env
-from tests.stack.test_init import sock  # noqa: F401  (fixture)
 
 
 def compose_config(directory: Path) -> dict[str, Any]:
@@ -47,7 +46,7 @@ def compose_config(directory: Path) -> dict[str, Any]:
     return document
 
 
-def test_docker_compose_v1_reads_the_stack_as_written(tmp_path: Path, sock: Path) -> None:  # noqa: F811
+def test_docker_compose_v1_reads_the_stack_as_written(tmp_path: Path, sock: Path) -> None:
     directory = tmp_path / "stack"
     ports = Ports(jenkins=18080, registry=15000, receiver=18481, proxy=18470, slots=30000)
     init_stack(directory, InitOptions("127.0.0.1", ports, str(sock)))

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import stat
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,20 +20,6 @@ from tests.stack.conftest import init_args, run_cli
 
 FILES = ["jenkinsgen.yaml", "plugins.txt", "compose.yaml", ".env", ".gitignore"]
 SECRET_FILES = [s.path for s in SECRETS]
-
-
-@pytest.fixture
-def sock(tmp_path: Path) -> Iterator[Path]:
-    """A unix socket standing where the Docker socket would, with group 4242."""
-    path = tmp_path / "docker.sock"
-    server = socket.socket(socket.AF_UNIX)
-    server.bind(str(path))
-    if os.geteuid() == 0:
-        os.chown(path, 0, 4242)
-    try:
-        yield path
-    finally:
-        server.close()
 
 
 def snapshot(directory: Path) -> dict[str, tuple[bytes, int, int]]:
