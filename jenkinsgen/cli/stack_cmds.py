@@ -220,11 +220,20 @@ def down_cmd(ctx: click.Context, directory: Path, volumes: bool) -> None:
       jenkinsgen down stack
       jenkinsgen down stack --volumes
     """
+    from jenkinsgen.errors import SpecError
     from jenkinsgen.images import docker_client
+    from jenkinsgen.spec import load_spec
+    from jenkinsgen.stack.layout import SPEC_FILE
     from jenkinsgen.stack.runner import detect_compose
-    from jenkinsgen.stack.up import down_stack, load_stack
+    from jenkinsgen.stack.up import down_stack, open_stack_dir, released_folder
 
-    stack = load_stack(directory, check=False)
+    stack = open_stack_dir(directory)
+    folder = None
+    if volumes:  # the released apps carry the spec's folder; a broken spec does not stop down
+        try:
+            folder = released_folder(load_spec(directory / SPEC_FILE))
+        except SpecError as exc:
+            warn(f"{exc.problems[0]}: released apps are left running (their folder is unknown)")
     compose = detect_compose()
     show = verbosity(ctx) >= 0
 
@@ -232,9 +241,11 @@ def down_cmd(ctx: click.Context, directory: Path, volumes: bool) -> None:
         if show:
             click.echo(line, err=True)
 
-    client = docker_client() if volumes else None
+    client = docker_client() if folder is not None else None
     try:
-        removed = down_stack(stack, compose, client, volumes, progress)
+        removed = down_stack(
+            stack, compose, progress, volumes=volumes, client=client, folder=folder
+        )
     finally:
         if client is not None:
             client.close()

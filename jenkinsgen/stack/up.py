@@ -49,19 +49,28 @@ from jenkinsgen.stack.scaffold import docker_socket_gid
 from jenkinsgen.stack.secrets import htpasswd_matches, read_secret
 from jenkinsgen.stack.settings import Settings, read_settings
 
-__all__ = ["Endpoint", "Stack", "UpResult", "down_stack", "load_stack", "up_stack"]
+__all__ = [
+    "Endpoint",
+    "Stack",
+    "StackDir",
+    "UpResult",
+    "down_stack",
+    "load_stack",
+    "open_stack_dir",
+    "released_folder",
+    "up_stack",
+]
 
 Progress = Callable[[str], None]
 RELEASE_FOLDER_LABEL = "io.jenkinsgen.release.folder"
 
 
 @dataclass(frozen=True)
-class Stack:
-    """A stack directory whose files were read and found to fit together."""
+class StackDir:
+    """A stack directory and its settings (enough to run compose on it)."""
 
     directory: Path
     settings: Settings
-    spec: Spec
 
     @property
     def compose_file(self) -> Path:
@@ -72,7 +81,8 @@ class Stack:
         return self.settings.compose_project_name
 
     def run(self, compose: Compose, args: list[str], progress: Progress | None = None) -> None:
-        digest = hashlib.sha256((self.directory / SPEC_FILE).read_bytes()).hexdigest()
+        spec = self.directory / SPEC_FILE
+        digest = hashlib.sha256(spec.read_bytes()).hexdigest() if spec.is_file() else ""
         compose.run(
             self.directory,
             self.project,
@@ -81,6 +91,13 @@ class Stack:
             env={SPEC_DIGEST_VARIABLE: digest},
             progress=progress,
         )
+
+
+@dataclass(frozen=True)
+class Stack(StackDir):
+    """A stack directory whose files were read and found to fit together."""
+
+    spec: Spec
 
 
 @dataclass(frozen=True)
@@ -107,17 +124,23 @@ def _need(directory: Path, name: str) -> Path:
     return path
 
 
-def load_stack(directory: Path, *, check: bool = True) -> Stack:
-    """Read the stack in ``directory``; with ``check``, also everything ``up`` relies on (spec
-    against the stack, plugins, compose services, secrets, the socket's group)."""
+def open_stack_dir(directory: Path) -> StackDir:
+    """The stack directory and its settings, without reading the spec (``down``)."""
     if not directory.is_dir():
         raise StackError(f"{directory} is not a stack directory: run `jenkinsgen init {directory}`")
     settings = read_settings(_need(directory, ENV_FILE))
+    _need(directory, COMPOSE_FILE)
+    return StackDir(directory, settings)
+
+
+def load_stack(directory: Path) -> Stack:
+    """Read the stack in ``directory`` and check everything ``up`` relies on (the spec against
+    the stack, plugins, compose services, secrets, the socket's group)."""
+    base = open_stack_dir(directory)
+    settings = base.settings
     spec_path = _need(directory, SPEC_FILE)
     spec = load_spec(spec_path)
     stack = Stack(directory, settings, spec)
-    if not check:
-        return stack
     check_spec(spec, spec_path, settings)
     check_plugins(spec, _need(directory, PLUGINS_FILE), plugin_pins())
     check_compose(spec, _need(directory, COMPOSE_FILE))
@@ -212,19 +235,29 @@ def up_stack(
     return UpResult(images, endpoints, took, unfilled_credentials(stack.spec))
 
 
+def released_folder(spec: Spec) -> str | None:
+    """The folder label of the apps the spec's receiver releases (None without releases)."""
+    return spec.folder if any(e.release is not None for e in spec.environments) else None
+
+
 def down_stack(
-    stack: Stack, compose: Compose, client: Any | None, volumes: bool, progress: Progress
+    stack: StackDir,
+    compose: Compose,
+    progress: Progress,
+    *,
+    volumes: bool = False,
+    client: Any | None = None,
+    folder: str | None = None,
 ) -> list[str]:
-    """Stop the stack (compose down); with ``volumes`` also its volumes and the apps the
-    receiver released. Returns the names of the app containers removed."""
+    """Stop the stack (compose down); with ``volumes`` also its volumes and, given the
+    ``folder`` they are labelled with, the apps the receiver released. Returns the names of
+    the app containers removed."""
     args = ["down", "--remove-orphans", *(["--volumes"] if volumes else [])]
     stack.run(compose, args, progress)
     removed: list[str] = []
-    if not volumes or client is None:
+    if not volumes or client is None or folder is None:
         return removed
-    if not any(e.release is not None for e in stack.spec.environments):
-        return removed
-    label = f"{RELEASE_FOLDER_LABEL}={stack.spec.folder}"
+    label = f"{RELEASE_FOLDER_LABEL}={folder}"
     try:
         for container in client.containers.list(all=True, filters={"label": label}):
             with contextlib.suppress(*ENGINE_ERRORS):

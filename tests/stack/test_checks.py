@@ -131,3 +131,16 @@ def test_down_outside_a_stack_and_without_compose_is_one_line(
     assert result.output == (
         "error: JENKINSGEN_COMPOSE='no-such-compose-here' does not answer `version --short`\n"
     )
+
+
+@pytest.mark.docker
+def test_down_stops_a_stack_whose_spec_is_broken(stack: Path, docker_client: object) -> None:
+    spec = stack / "jenkinsgen.yaml"
+    spec.write_text("version: 1\nfolder: [oops\n")
+    result = run_cli("down", str(stack))  # nothing runs: compose has nothing to stop
+    assert result.exit_code == 0, result.output
+    assert "stack stack is down (volumes kept" in result.stdout
+    result = run_cli("down", str(stack), "--volumes")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(f"warning: {spec}:3:1: YAML syntax error")
+    assert "released apps are left running (their folder is unknown)" in result.stderr
