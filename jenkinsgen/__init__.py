@@ -9,8 +9,9 @@ The library is usable without the CLI::
     write_tree(rendered, "out")                  # atomic, deterministic
 
 Syncing (``jenkinsgen.sync``), plugin bundles (``jenkinsgen.bundle``), images
-(``jenkinsgen.images``) and agents (``jenkinsgen.agents``) live in their own packages, so
-rendering never imports docker or python-jenkins.
+(``jenkinsgen.images``), agents (``jenkinsgen.agents``), releases (``jenkinsgen.release``) and
+whole stacks (``jenkinsgen.stack``) live in their own packages, so rendering never imports
+docker or python-jenkins.
 """
 
 from __future__ import annotations

@@ -10,8 +10,9 @@
     ├── BundleError                 plugin resolution or download failed
     ├── ImageError                  a Docker image build or push failed (carries the log)
     ├── AgentError                  agent provisioning failed
-    └── ReleaseError                a release step failed (Docker, HAProxy, state)
-        └── ReleaseConflict         another release of the service is running or awaits confirm
+    ├── ReleaseError                a release step failed (Docker, HAProxy, state)
+    │   └── ReleaseConflict         another release of the service is running or awaits confirm
+    └── StackError                  init/up/down of a whole stack failed (files, compose)
 
 Anything that is not a JenkinsgenError reaching the CLI is a bug and keeps its traceback.
 """
@@ -82,3 +83,7 @@ class ReleaseError(JenkinsgenError):
 
 class ReleaseConflict(ReleaseError):
     """Another release of the service is running, awaits confirm, or was interrupted."""
+
+
+class StackError(JenkinsgenError):
+    """Setting up, starting or stopping a whole stack (``init``, ``up``, ``down``) failed."""

@@ -77,6 +77,10 @@ SOURCES = {
     "docker-workflow": "jenkinsci/docker-workflow-plugin",
     "workflow-aggregator": "jenkinsci/workflow-aggregator-plugin",
     "generic-webhook-trigger": "jenkinsci/generic-webhook-trigger-plugin",
+    "credentials": "jenkinsci/credentials-plugin",
+    "plain-credentials": "jenkinsci/plain-credentials-plugin",
+    "pipeline-build-step": "jenkinsci/pipeline-build-step-plugin",
+    "workflow-scm-step": "jenkinsci/workflow-scm-step-plugin",
 }
 
 #: JCasC configurators that add, remove or replace attributes of a class. The attributes are
@@ -103,6 +107,21 @@ CONFIGURATORS: dict[str, dict[str, Any]] = {
             "MatrixAuthorizationStrategyConfigurator.java",
             "src/main/java/org/jenkinsci/plugins/matrixauth/integrations/casc/"
             "GlobalMatrixAuthorizationStrategyConfigurator.java",
+        ],
+        "replaces": True,
+    },
+    "com.cloudbees.plugins.credentials.GlobalCredentialsConfiguration": {
+        "source": "credentials",
+        "files": [
+            "src/main/java/com/cloudbees/plugins/credentials/casc/CredentialsRootConfigurator.java"
+        ],
+        "replaces": True,
+    },
+    "com.cloudbees.plugins.credentials.SystemCredentialsProvider": {
+        "source": "credentials",
+        "files": [
+            "src/main/java/com/cloudbees/plugins/credentials/casc/"
+            "SystemCredentialsProviderConfigurator.java"
         ],
         "replaces": True,
     },

@@ -49,3 +49,21 @@ def test_a_relative_path_in_the_current_directory(
     monkeypatch.chdir(tmp_path)
     write_atomic("here.txt", "x")
     assert (tmp_path / "here.txt").read_text() == "x"
+
+
+def test_write_new_never_replaces_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    from jenkinsgen.atomic import write_new
+
+    target = tmp_path / "secret"
+    write_new(target, "s3cret\n", mode=0o600)
+    assert target.read_text() == "s3cret\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    inode = target.stat().st_ino
+    with pytest.raises(FileExistsError):
+        write_new(target, "other\n", mode=0o600)
+    assert target.read_text() == "s3cret\n" and target.stat().st_ino == inode
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")  # a name taken by a link
+    with pytest.raises(FileExistsError):
+        write_new(tmp_path / "dangling", "x")
+    assert not (tmp_path / "nowhere").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dangling", "secret"]

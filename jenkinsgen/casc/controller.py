@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from jenkinsgen.casc.credentials import CascCredential, credentials_document
 from jenkinsgen.casc.document import dump_yaml, literal, secret_ref
 from jenkinsgen.errors import RenderError
 from jenkinsgen.spec.model import Spec
@@ -66,6 +67,7 @@ class ControllerConfig:
     approvers: tuple[str, ...] = ()
     url: str | None = None
     system_message: str = DEFAULT_MESSAGE
+    credentials: tuple[CascCredential, ...] = ()
 
     def problems(self) -> list[str]:
         """Every invalid setting, named by its option, empty when valid."""
@@ -93,6 +95,12 @@ class ControllerConfig:
             out.append("admin group: only with the matrix authorization")
         if self.url is not None and not re.match(r"^https?://[^\s]+/$", self.url):
             out.append(f"url {self.url!r}: an http(s) URL ending in '/'")
+        for credential in self.credentials:
+            out.extend(credential.problems())
+        ids = [c.id for c in self.credentials]
+        out.extend(
+            f"credentials id {i!r} given twice" for i in sorted(set(ids)) if ids.count(i) > 1
+        )
         return out
 
 
@@ -151,6 +159,8 @@ def controller_document(config: ControllerConfig) -> dict[str, Any]:
         "disableRememberMe": True,
     }
     document: dict[str, Any] = {"jenkins": jenkins}
+    if config.credentials:
+        document.update(credentials_document(config.credentials))
     if config.url is not None:
         document["unclassified"] = {"location": {"url": literal(config.url)}}
     return document

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "agents_cmds",
     "graph_cmd",
     "release_cmds",
+    "stack_cmds",
 )
 
 #: Which module defines each top-level command, so running one imports only its module (the
@@ -41,6 +42,9 @@ COMMAND_HOMES = {
     "agents": "agents_cmds",
     "graph": "graph_cmd",
     "release": "release_cmds",
+    "init": "stack_cmds",
+    "up": "stack_cmds",
+    "down": "stack_cmds",
 }
 
 

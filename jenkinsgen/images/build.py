@@ -149,14 +149,16 @@ def build_image(
     no_cache: bool = False,
     progress: Progress | None = None,
     save_context: Path | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> BuildResult:
     """Assemble the context for ``inputs.kind`` and build it; returns the image id and log.
 
-    ``base`` overrides the Dockerfile's base image ARG. Builds use host networking (package
-    installs during the build need no bridge) and remove intermediate containers.
+    ``base`` overrides the Dockerfile's base image ARG; ``labels`` are added to the image's.
+    Builds use host networking (package installs during the build need no bridge) and remove
+    intermediate containers.
     """
     kind = inputs.kind
-    labels: dict[str, str] = {LABEL_KIND: kind}
+    labels = {**(labels or {}), LABEL_KIND: kind}
     if inputs.wheel is not None:
         labels[LABEL_VERSION] = inputs.wheel.version
         tag = seed_tag(tag, inputs.wheel.version, DEFAULT_REPOSITORY[kind])

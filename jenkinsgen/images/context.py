@@ -5,8 +5,9 @@ entrypoint and tool installer the controller and agent images share: copied into
 here, never duplicated in git).
 The controller context also gets its start step, ``plugins/`` (the bundle), ``casc/``,
 ``jobs/`` and ``jobs.sha256`` (see :mod:`jenkinsgen.images.baked`); the
-seed context gets ``wheel/`` (jenkinsgen itself) and ``requirements.txt`` (its pinned
-dependencies, see :mod:`jenkinsgen.images.seed`).
+seed context gets ``wheel/`` (jenkinsgen itself), ``requirements.txt`` (its pinned
+dependencies, see :mod:`jenkinsgen.images.seed`) and the entrypoint (which the release
+receiver of ``jenkinsgen up`` runs it with; the image's own ENTRYPOINT stays empty).
 Every file is written with a fixed mode and in sorted order, so the same inputs give the same
 context and Docker reuses its cached layers.
 """
@@ -85,9 +86,10 @@ def _copy_plugins(plugins_dir: Path, dest: Path) -> int:
     return len(files)
 
 
-def _seed_context(wheel: SeedWheel | None, dest: Path) -> Path:
+def _seed_context(wheel: SeedWheel | None, root: Path, dest: Path) -> Path:
     if wheel is None:
         raise ImageError("the seed image needs --wheel: a jenkinsgen wheel of this version")
+    _copy_file(root / "common" / ENTRYPOINT, dest / ENTRYPOINT, 0o755)
     (dest / "requirements.txt").write_text("\n".join(pinned_requirements(wheel.requires)) + "\n")
     (dest / "requirements.txt").chmod(0o644)
     _copy_file(wheel.path, dest / "wheel" / wheel.path.name, 0o644)
@@ -103,7 +105,7 @@ def assemble_context(inputs: ImageInputs, dest: Path) -> Path:
     _copy_file(root / inputs.kind / "Dockerfile", dest / "Dockerfile", 0o644)
     (dest / ".dockerignore").write_text("")
     if inputs.kind == "seed":
-        return _seed_context(inputs.wheel, dest)
+        return _seed_context(inputs.wheel, root, dest)
     _copy_file(root / "common" / ENTRYPOINT, dest / ENTRYPOINT, 0o755)
     _copy_file(root / "common" / INSTALL_TOOLS, dest / INSTALL_TOOLS, 0o755)
     if inputs.kind == "agent":

@@ -96,3 +96,23 @@ def test_element_plugin_attributes_name_the_plugin_holding_the_class(facts: Fact
     assert facts.plugin_of("org.jenkinsci.plugins.workflow.job.WorkflowJob") == "workflow-job"
     assert facts.plugin_of("jenkins.plugins.git.GitSCMSource") == "git"
     assert facts.plugin_of("hudson.tasks.LogRotator") == "core"
+
+
+def test_the_stack_casc_is_walked_down_to_its_credentials_and_local_agents(
+    facts: FactTable,
+) -> None:
+    """What `jenkinsgen up` bakes (credentials of both kinds, the local cloud's network and
+    extra groups) is among the walked documents, and the walk reached each of those keys."""
+    stack = [d for d in CASC if "jenkinsgen up" in d.where]
+    assert len(stack) == 2
+    visited = [step for d in stack for step in walk_casc(d.content, facts, d.where).visited]
+    classes = {fqcn for _, fqcn in visited}
+    assert {
+        "com.cloudbees.plugins.credentials.impl.UsernamePasswordCredentialsImpl",
+        "org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl",
+        "com.nirima.jenkins.plugins.docker.DockerTemplateBase",
+    } <= classes
+    [base] = [d for d in stack if "agents" in d.where]
+    template = base.content["jenkins"]["clouds"][0]["docker"]["templates"][0]
+    assert template["dockerTemplateBase"]["network"] == "host"
+    assert template["dockerTemplateBase"]["extraGroupsString"] == "${DOCKER_GID}"

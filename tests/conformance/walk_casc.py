@@ -8,7 +8,8 @@ symbol must be the preferred one of an implementation in the table. Enum values 
 constants of the enum. Each problem names the key path and the class.
 
 Roots: ``jenkins`` is the ``Jenkins`` instance; under ``unclassified`` each key is the symbol
-of a ``GlobalConfiguration``.
+of a ``GlobalConfiguration``; ``credentials`` is the credentials plugin's
+``GlobalCredentialsConfiguration``, whose configurator gives it ``system``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ __all__ = ["ROOTS", "CascWalk", "walk_casc"]
 ROOTS = {
     "jenkins": "jenkins.model.Jenkins",
     "unclassified": "jenkins.model.GlobalConfiguration",
+    # credentials' CredentialsRootConfigurator (root "credentials")
+    "credentials": "com.cloudbees.plugins.credentials.GlobalCredentialsConfiguration",
 }
 
 

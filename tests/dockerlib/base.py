@@ -5,6 +5,8 @@ Two layers, each cached by a content key in its tag and label so reruns are inst
 * ``debian_base``: a Debian bookworm ``minbase`` rootfs made by ``debootstrap`` from the Debian
   mirror (the apt registry is reachable) and ``docker import``-ed.
 * ``release_app``: the release tests' HTTP app (python3 from apt) FROM that base.
+* ``stack_registry`` / ``stack_haproxy``: Debian's docker-registry and haproxy FROM that
+  base, the stack tests' REGISTRY_IMAGE and PROXY_IMAGE.
 * ``standin_jenkins`` / ``standin_agent``: built FROM that base, honouring the contract of the
   official ``jenkins/jenkins`` and ``jenkins/inbound-agent`` images (user jenkins 1000, the home,
   the ref directory, a start script), with a shell process standing in for java.
@@ -29,6 +31,7 @@ from pathlib import Path
 import docker
 
 STANDIN_DIR = Path(__file__).resolve().parent / "standin"
+STACK_IMAGES_DIR = Path(__file__).resolve().parent / "stackimages"
 RELEASE_APP_DIR = Path(__file__).resolve().parent.parent / "release" / "app"
 CACHE_LABEL = "org.jenkinsgen.test.cache-key"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
@@ -172,6 +175,16 @@ def pip_ready_base(client: docker.DockerClient) -> str:
 def release_app(client: docker.DockerClient) -> str:
     """The release tests' tiny HTTP app (python3 on the base; see tests/release/app)."""
     return _build_from_dir(client, RELEASE_APP_DIR, debian_base(client), "release-app")
+
+
+def stack_registry(client: docker.DockerClient) -> str:
+    """Debian's docker-registry with the official registry:2 configuration (see its Dockerfile)."""
+    return _build_from_dir(client, STACK_IMAGES_DIR / "registry", debian_base(client), "registry")
+
+
+def stack_haproxy(client: docker.DockerClient) -> str:
+    """Debian's HAProxy 2.6 (the stack's PROXY_IMAGE in tests)."""
+    return _build_from_dir(client, STACK_IMAGES_DIR / "haproxy", debian_base(client), "haproxy")
 
 
 def remove_cached_bases(client: docker.DockerClient) -> list[str]:

@@ -42,9 +42,14 @@ def test_seed_context_holds_the_wheel_and_exact_pins(tmp_path: Path) -> None:
     assert sorted(str(p.relative_to(ctx)) for p in ctx.rglob("*") if p.is_file()) == [
         ".dockerignore",
         "Dockerfile",
+        "jenkinsgen-entrypoint",
         "requirements.txt",
         f"wheel/jenkinsgen-{__version__}-py3-none-any.whl",
     ]
+    # the receiver of `jenkinsgen up` runs it; the image's own ENTRYPOINT stays empty
+    assert (ctx / "jenkinsgen-entrypoint").read_bytes() == (
+        images_root() / "common" / "jenkinsgen-entrypoint"
+    ).read_bytes()
     pins = (ctx / "requirements.txt").read_text().splitlines()
     assert pins == sorted(pins) and all("==" in pin for pin in pins)
     names = {pin.split("==")[0] for pin in pins}
