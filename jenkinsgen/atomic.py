@@ -10,6 +10,51 @@ from pathlib import Path
 __all__ = ["write_atomic", "write_new"]
 
 
+def _default_mode(mode: int | None) -> int:
+    """``mode``, or what a plain ``open`` would create: 0644 minus the umask."""
+    if mode is not None:
+        return mode
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o644 & ~umask
+
+
+def _write_all(fd: int, payload: bytes) -> None:
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(payload)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _staged(target: Path, payload: bytes, mode: int) -> str:
+    """A temp file beside ``target`` holding ``payload`` on disk, with ``mode``."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=_directory(target))
+    try:
+        _write_all(fd, payload)
+        os.chmod(tmp, mode)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
+def _directory(target: Path) -> Path:
+    return target.parent if str(target.parent) else Path(".")
+
+
+def _sync_directory(target: Path) -> None:
+    dir_fd = os.open(_directory(target), os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _payload(data: bytes | str) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else data
+
+
 def write_atomic(path: str | os.PathLike[str], data: bytes | str, mode: int | None = None) -> None:
     """Write ``data`` to ``path`` through a temp file in the same directory and a rename.
 
@@ -20,29 +65,14 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str, mode: int | No
     crash (release state relies on it). Raises OSError; nothing is left behind on failure.
     """
     target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    tmp = _staged(target, _payload(data), _default_mode(mode))
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o644 & ~umask
-        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    _sync_directory(target)
 
 
 def write_new(path: str | os.PathLike[str], data: bytes | str, mode: int | None = None) -> None:
@@ -52,42 +82,25 @@ def write_new(path: str | os.PathLike[str], data: bytes | str, mode: int | None 
     exists). On a file system without hard links the file is created exclusively and removed
     again if writing it fails."""
     target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    if mode is None:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o644 & ~umask
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    payload, final_mode = _payload(data), _default_mode(mode)
+    tmp = _staged(target, payload, final_mode)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
         try:
             os.link(tmp, target)
         except FileExistsError:
             raise
         except OSError:  # no hard links here (EPERM, ENOTSUP): create exclusively instead
-            _write_exclusive(target, payload, mode)
+            _write_exclusive(target, payload, final_mode)
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-    dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    _sync_directory(target)
 
 
 def _write_exclusive(target: Path, payload: bytes, mode: int) -> None:
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
+        _write_all(fd, payload)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(target)
