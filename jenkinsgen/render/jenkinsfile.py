@@ -57,7 +57,8 @@ import jinja2
 from jenkinsgen.errors import RenderError
 from jenkinsgen.plan import JobPlan, Plan
 from jenkinsgen.render.branch_glob import NAME_CHARS_HINT, branch_regex
-from jenkinsgen.render.groovy import FILTERS
+from jenkinsgen.render.groovy import FILTERS, groovy_env, groovy_str
+from jenkinsgen.render.slots import Slots, marker
 from jenkinsgen.spec.model import (
     SEED_IMAGE,
     Defaults,
@@ -112,15 +113,19 @@ def registry_host(registry: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=1024)
 def _image_script(image: Image) -> str:
-    """The Image stage's shell script (shared by every environment of a service)."""
+    """The Image stage's shell script (it does not name the image: services share it)."""
+    return _image_script_of(image.dockerfile, image.context, image.build_args)
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _image_script_of(dockerfile: str, context: str, build_args: tuple[tuple[str, str], ...]) -> str:
     return _render(
         "image.sh.j2",
         {
-            "dockerfile": image.dockerfile,
-            "context": image.context,
-            "build_args": [f"{key}={value}" for key, value in image.build_args],
+            "dockerfile": dockerfile,
+            "context": context,
+            "build_args": [f"{key}={value}" for key, value in build_args],
         },
     )
 
@@ -426,13 +431,58 @@ def _group_block(agent_label: str, timeout_minutes: int) -> str:
     return _render_block("group", {"agent_label": agent_label, "timeout_minutes": timeout_minutes})
 
 
+#: The filter each value of the per-job blocks goes through in ``Jenkinsfile.j2``.
+_CHECKOUT_FILTERS = {"url": groovy_str, "branch": groovy_str, "credentials": groovy_str}
+_ENVIRONMENT_FILTERS = {
+    "image_repo": groovy_env,
+    "registry_host": groovy_env,
+    "deploy_webhook": groovy_env,
+}
+
+
+@cache
+def _checkout_slots(pushed: bool, credentials: bool) -> Slots[str]:
+    """The Checkout block of a job that checks out a fixed branch (or, ``pushed``, the one
+    its ``BRANCH`` parameter names), with or without credentials, as slots."""
+    names = ["url", *(() if pushed else ("branch",)), *(("credentials",) if credentials else ())]
+    markers: dict[str, str | None] = {name: marker(name) for name in names}
+    context = {
+        "url": markers["url"],
+        "branch": markers.get("branch"),
+        "credentials": markers.get("credentials"),
+        "pushed": pushed,
+    }
+    text = _render_block("checkout", {"checkout": context})
+    return Slots(text, {name: _CHECKOUT_FILTERS[name](marker(name)) for name in names})
+
+
+def _checkout_block(checkout: Mapping[str, Any]) -> str:
+    """``_render_block("checkout", {"checkout": checkout})``, filled into its slots."""
+    slots = _checkout_slots(checkout["pushed"], checkout["credentials"] is not None)
+    return slots.fill({name: _CHECKOUT_FILTERS[name](checkout[name]) for name in slots.names})
+
+
+@cache
+def _environment_slots(host: bool, webhook: bool) -> Slots[str]:
+    """The ``environment { }`` block, with or without the registry host and the webhook."""
+    names = [
+        "image_repo",
+        *(("registry_host",) if host else ()),
+        *(("deploy_webhook",) if webhook else ()),
+    ]
+    markers: dict[str, str | None] = {name: marker(name) for name in names}
+    context = {name: markers.get(name) for name in _ENVIRONMENT_FILTERS}
+    text = _render_block("environment", context)
+    return Slots(text, {name: _ENVIRONMENT_FILTERS[name](marker(name)) for name in names})
+
+
 @lru_cache(maxsize=64, typed=True)
 def _environment_block(image_repo: str, host: str | None, deploy_webhook: str | None) -> str:
-    """The service's ``environment { }`` (shared by the jobs of one service, made in a row)."""
-    return _render_block(
-        "environment",
-        {"image_repo": image_repo, "registry_host": host, "deploy_webhook": deploy_webhook},
-    )
+    """The service's ``environment { }`` (shared by the jobs of one service, made in a row):
+    ``_render_block("environment", ...)`` with these values, filled into its slots."""
+    values = {"image_repo": image_repo, "registry_host": host, "deploy_webhook": deploy_webhook}
+    slots = _environment_slots(bool(host), deploy_webhook is not None)
+    return slots.fill({name: _ENVIRONMENT_FILTERS[name](values[name]) for name in slots.names})
 
 
 def _service_text(p: Plan, job: JobPlan, service: Service) -> str:
@@ -454,9 +504,7 @@ def _service_text(p: Plan, job: JobPlan, service: Service) -> str:
         ),
         _branch_check_block(_pushed_glob(checkout)),
         _group_block(defaults.agent, defaults.timeout_minutes),
-        _multibranch_checkout_block()
-        if checkout is None
-        else _render_block("checkout", {"checkout": checkout}),
+        _multibranch_checkout_block() if checkout is None else _checkout_block(checkout),
         _build_block(
             defaults.container,
             defaults.agent,
