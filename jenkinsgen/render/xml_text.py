@@ -100,9 +100,11 @@ def tree_slots(root: etree._Element, elements: Mapping[str, etree._Element]) -> 
 def fill_slots(slots: Slots[bytes], texts: Mapping[str, str]) -> bytes:
     """What :func:`serialize` gives for the tree of ``slots`` with these element texts (each
     from :func:`xml_text`), without building or serializing a tree."""
-    return _references(
-        slots.fill({name: escape_text(texts[name].encode("utf-8")) for name in slots.names})
-    )
+    filled = slots.fill({name: escape_text(texts[name].encode("utf-8")) for name in slots.names})
+    # Only the texts can hold encoded references (``in`` returns at once on an ASCII str).
+    if any(SENTINEL in texts[name] for name in slots.names):
+        return _references(filled)
+    return filled
 
 
 def _ref_to_sentinel(match: re.Match[bytes]) -> bytes:
