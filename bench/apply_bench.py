@@ -30,7 +30,7 @@ Scale (issue 9), one environment per service as in the issue, so N jobs are 2N+1
 
 Every row carries the 1-minute load average when it was taken (2 shared cores)::
 
-    .venv/bin/python bench/apply_bench.py --scale [--runs 3] [--sizes 1000,2000,...] [--baseline DIR]
+    .venv/bin/python bench/apply_bench.py --scale [--runs 3] [--sizes 1000,...] [--baseline DIR]
     .venv/bin/python bench/apply_bench.py --cold-scale [--runs 3] [--sizes 1000,15000]
 """
 
