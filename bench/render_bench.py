@@ -213,7 +213,8 @@ def bench(
         if tool in tools:
             cmd, options, env = tools[tool]
             _timed([*cmd, f"warm-{tool}", *options], work, env)
-            shutil.rmtree(work / f"warm-{tool}")
+            if not keep:  # on disk, removed with the rest (see above)
+                shutil.rmtree(work / f"warm-{tool}")
     times: dict[str, list[tuple[float, float]]] = {tool: [] for tool in tools}
     for i in range(runs):
         line = []
