@@ -18,7 +18,8 @@ come from the double's counters. Usage::
 Scale (issue 9), one environment per service as in the issue, so N jobs are 2N+1 items:
 
 * ``--scale``: ``apply --dry-run`` against an empty double (no latency) at 1,000 ... 15,000
-  jobs: the CLI's wall time (subprocess, start-up and rendering included), and in-process the
+  jobs: the CLI's wall and CPU time (subprocess, start-up and rendering included; with
+  ``--baseline DIR`` also another source tree's CLI, alternating), and in-process the
   sync part alone (``plan_changes`` + ``apply_changes``), both in a dry run and with writes
   to a client that answers at once (the scheduler's own cost). Time per item should be flat.
 * ``--calls``: Python function calls per item of planning + apply (cProfile), exact and
@@ -29,7 +30,7 @@ Scale (issue 9), one environment per service as in the issue, so N jobs are 2N+1
 
 Every row carries the 1-minute load average when it was taken (2 shared cores)::
 
-    .venv/bin/python bench/apply_bench.py --scale [--runs 3] [--sizes 1000,2000,...]
+    .venv/bin/python bench/apply_bench.py --scale [--runs 3] [--sizes 1000,...] [--baseline DIR]
     .venv/bin/python bench/apply_bench.py --cold-scale [--runs 3] [--sizes 1000,15000]
 """
 
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -88,13 +90,25 @@ def jjb_yaml(spec: str) -> str:
     return "".join(out)
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> float:
+def timed(cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> float:
+    return timed_cpu(cmd, env, cwd)[0]
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_cpu(cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (user + system) of ``cmd``, run from ``cwd`` (``python -m``
+    puts the working directory first on the path: it must be the tree under test)."""
+    cpu = _children_cpu()
     start = time.perf_counter()
-    result = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(cmd[:3])} failed:\n{result.stderr[-2000:]}")
-    return elapsed
+    return elapsed, _children_cpu() - cpu
 
 
 class Row:
@@ -145,12 +159,15 @@ def main() -> None:
     ap.add_argument("--latency", type=float, default=LATENCY, help="seconds per request")
     ap.add_argument("--jjb-max", type=int, default=1000, help="--cold-scale: JJB up to N jobs")
     ap.add_argument("--envs", type=int, default=1, choices=range(1, 5), help="--scale: per service")
+    ap.add_argument(
+        "--baseline", type=Path, help="--scale: another source tree whose CLI runs alongside"
+    )
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="apply-bench-"))
     try:
         if args.scale:
             sizes = _sizes(args.sizes, "1000,2000,4000,8000,15000")
-            scale(sizes, args.runs, work, args.envs)
+            scale(sizes, args.runs, work, args.envs, args.baseline)
         elif args.calls:
             calls_per_item(_sizes(args.sizes, "1000,15000"), args.envs)
         elif args.cold_scale:
@@ -185,10 +202,13 @@ def fleet_text(jobs: int, envs: int = 1) -> str:
     )
 
 
-def cli_env() -> dict[str, str]:
-    """The environment for CLI runs: no JENKINS_* from the caller; this tree's package."""
+def cli_env(tree: Path = ROOT, cache: Path | None = None) -> dict[str, str]:
+    """The environment for CLI runs: no JENKINS_* from the caller; ``tree``'s package; the
+    CLI's template cache in ``cache`` (the bench's own, not the user's)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("JENKINS_")}
-    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONPATH"] = str(tree)
+    if cache is not None:
+        env["XDG_CACHE_HOME"] = str(cache)
     return env
 
 
@@ -223,21 +243,36 @@ class InstantClient:
         pass
 
 
-def scale(sizes: list[int], runs: int, work: Path, envs: int = 1) -> None:
+def scale(
+    sizes: list[int], runs: int, work: Path, envs: int = 1, baseline: Path | None = None
+) -> None:
+    """Each size: the CLI dry run (this tree, and ``baseline`` alternating with it), then
+    in-process load + render, the sync part and the scheduler."""
     from jenkinsgen.jenkins.client import JenkinsClient
     from jenkinsgen.sync import apply_changes, plan_changes
 
-    env = cli_env()
+    trees = {"this tree": ROOT} | ({"baseline": baseline} if baseline is not None else {})
+    envs_of = {label: cli_env(tree, work / "cache") for label, tree in trees.items()}
     print(
         f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {runs} runs, medians, "
-        f"{envs} environment(s) per service"
+        f"{envs} environment(s) per service; CLI runs alternate: {', '.join(trees)}"
     )
+    warm = work / "warm.yaml"  # one untimed run each: compiled files and caches in place
+    warm.write_text(fleet_text(10, envs))
+    with JenkinsDouble() as d:
+        for label, tree in trees.items():
+            timed_cpu([*cli_apply(warm, d.url), "--dry-run"], envs_of[label], tree)
+    cli_columns = "".join(f"{label} CLI dry-run s | {label} CLI cpu s | " for label in trees)
     print()
     print(
-        "| jobs | items | CLI dry-run s | load + render in-process s | sync dry-run ms | "
+        f"| jobs | items | {cli_columns}load + render in-process s | sync dry-run ms | "
         "sync µs/item | schedule (instant writes) ms | schedule µs/item | load avg |"
     )
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    print(
+        "| ---: | ---: | "
+        + "---: | ---: | " * len(trees)
+        + "---: | ---: | ---: | ---: | ---: | --- |"
+    )
     for jobs in sizes:
         text = fleet_text(jobs, envs)
         spec = work / f"fleet-{jobs}.yaml"
@@ -248,14 +283,16 @@ def scale(sizes: list[int], runs: int, work: Path, envs: int = 1) -> None:
             rendered = render_spec(load_spec_text(text))
             prepare.append(time.perf_counter() - start)
         items = len(rendered.items)
-        cli: list[float] = []
+        cli: dict[str, list[tuple[float, float]]] = {label: [] for label in trees}
         dry: list[float] = []
         sched: list[float] = []
         loads: list[float] = []
         for _ in range(runs):
             with JenkinsDouble() as d:
-                loads.append(load1())
-                cli.append(timed([*cli_apply(spec, d.url), "--dry-run"], env))
+                for label, tree in trees.items():
+                    loads.append(load1())
+                    cmd = [*cli_apply(spec, d.url), "--dry-run"]
+                    cli[label].append(timed_cpu(cmd, envs_of[label], tree))
                 client = JenkinsClient(d.url)
                 start = time.perf_counter()
                 changes = plan_changes(rendered, client.list_items(12))
@@ -268,8 +305,13 @@ def scale(sizes: list[int], runs: int, work: Path, envs: int = 1) -> None:
             sched.append(time.perf_counter() - start)
             assert report.count("create", "done") == items
         m_dry, m_sched = statistics.median(dry), statistics.median(sched)
+        figures = "".join(
+            f"{statistics.median(t[0] for t in cli[label]):.2f} | "
+            f"{statistics.median(t[1] for t in cli[label]):.2f} | "
+            for label in trees
+        )
         print(
-            f"| {jobs:,} | {items:,} | {statistics.median(cli):.2f} | "
+            f"| {jobs:,} | {items:,} | {figures}"
             f"{statistics.median(prepare):.2f} | {m_dry * 1000:.0f} | "
             f"{m_dry / items * 1e6:.1f} | {m_sched * 1000:.0f} | {m_sched / items * 1e6:.1f} | "
             f"{_load_range(loads)} |",
@@ -302,7 +344,7 @@ def calls_per_item(sizes: list[int], envs: int) -> None:
 def cold_scale(sizes: list[int], runs: int, latency: float, work: Path, jjb_max: int) -> None:
     """Cold apply through the CLI at each size; the JJB anchor (one run, cold) up to
     ``jjb_max`` jobs (it sends five requests per item, one at a time)."""
-    env = cli_env()
+    env = cli_env(cache=work / "cache")
     print(
         f"cold apply (every item created), {latency * 1000:.0f} ms per request, "
         f"python {sys.version.split()[0]}, jenkinsgen {runs} runs (median), JJB 1 run"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -63,3 +65,17 @@ def emit_json(data: Any) -> None:
 def verbosity(ctx: click.Context) -> int:
     obj = ctx.find_root().obj or {}
     return int(obj.get("verbosity", 0))
+
+
+def cache_templates() -> None:
+    """Keep the job templates' compiled code for later runs in ``$XDG_CACHE_HOME/jenkinsgen``
+    (default ``~/.cache/jenkinsgen``): a run then loads it instead of compiling the templates
+    (docs/render.md). Nothing is kept where that directory cannot be made or is not safe."""
+    from jenkinsgen.render.templates import cache_templates as keep
+
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    try:
+        root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
+    except RuntimeError:  # no home directory to put it in
+        return
+    keep(root / "jenkinsgen" / "templates")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from jenkinsgen.cli.common import info
+from jenkinsgen.cli.common import cache_templates, info
 from jenkinsgen.plan import plan
 from jenkinsgen.render import render_plan
 from jenkinsgen.render.model import Rendered
@@ -102,6 +102,7 @@ def render(ctx: click.Context, spec: str, out: str, check: bool, workers: int | 
       jenkinsgen render jenkinsgen.yaml -o out
       jenkinsgen render jenkinsgen.yaml -o out --check   # in CI: fail when out/ is stale
     """
+    cache_templates()
     planned = plan(load_spec(spec))
     if workers is None:
         workers = default_workers(len(planned.jobs))

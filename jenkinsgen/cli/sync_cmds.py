@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from jenkinsgen.cli.common import emit_json, info, verbosity, warn
+from jenkinsgen.cli.common import cache_templates, emit_json, info, verbosity, warn
 from jenkinsgen.errors import ApplyError, JenkinsError
 from jenkinsgen.jenkins.auth import load_credentials
 from jenkinsgen.jenkins.client import JenkinsClient
@@ -57,6 +57,7 @@ def _render(spec: str) -> Rendered:
     from jenkinsgen.render import render_spec
     from jenkinsgen.spec import load_spec
 
+    cache_templates()
     return render_spec(load_spec(spec))
 
 

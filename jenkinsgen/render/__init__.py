@@ -214,7 +214,8 @@ def render_plan(p: Plan, workers: int = 1) -> Rendered:
     """
     check_unique_paths(p)
     owner = p.spec.folder
-    items = [_render_folder(p, f, owner) for f in p.folders]
+    with gc_paused():
+        items = [_render_folder(p, f, owner) for f in p.folders]
     if workers > 1:
         warm_templates()  # compiled once here, not in every forked worker
     for part in run_ranges(partial(_render_jobs, p), len(p.jobs), workers, ranges_per_worker=4):

@@ -35,13 +35,16 @@ fails the build. The release URL travels in ``JENKINSGEN_RELEASE_URL``, so no st
 the trigger needs its workspace.
 
 Values reach Groovy only through the filters of :mod:`jenkinsgen.render.groovy`; the Jinja
-environment is strict (an undefined name is an error) and does no HTML escaping.
+environment (:mod:`jenkinsgen.render.templates`) is strict (an undefined name is an error) and
+does no HTML escaping.
 
 The service template (``Jenkinsfile.j2``) is a row of blocks. A job's text is those blocks
-rendered one by one and joined: only the blocks that name the service are rendered per job;
-the others are cached by exactly the values they are rendered from, so thousands of services
-with the same commands share one rendering. Tests prove the joined text equal to rendering
-the whole template (:func:`_service_text_whole`).
+rendered one by one and joined. The blocks that name the service (``environment { }`` and
+Checkout) are rendered once per shape with markers, and each job's values are filled into
+their slots through the same filters (:mod:`jenkinsgen.render.slots`); the other blocks are
+cached by exactly the values they are rendered from, so thousands of services with the same
+commands share one rendering. Tests prove the joined text equal to rendering the whole
+template (:func:`_service_text_whole`), and the slots equal to the blocks they stand for.
 """
 
 from __future__ import annotations
@@ -49,7 +52,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -57,7 +59,9 @@ import jinja2
 from jenkinsgen.errors import RenderError
 from jenkinsgen.plan import JobPlan, Plan
 from jenkinsgen.render.branch_glob import NAME_CHARS_HINT, branch_regex
-from jenkinsgen.render.groovy import FILTERS
+from jenkinsgen.render.groovy import groovy_env, groovy_str
+from jenkinsgen.render.slots import Slots, marker
+from jenkinsgen.render.templates import environment, render_template
 from jenkinsgen.spec.model import (
     SEED_IMAGE,
     Defaults,
@@ -69,39 +73,7 @@ from jenkinsgen.spec.model import (
     Spec,
 )
 
-__all__ = ["SeedImage", "render_jenkinsfile", "seed_image", "template_dir", "warm_templates"]
-
-_PACKAGE_DIR = Path(__file__).resolve().parent.parent
-
-
-def template_dir() -> Path:
-    """Where the job templates are: inside the installed package (wheel) or the source tree."""
-    for candidate in (_PACKAGE_DIR / "job-templates", _PACKAGE_DIR.parent / "job-templates"):
-        if candidate.is_dir():
-            return candidate
-    raise RenderError(f"job templates not found beside {_PACKAGE_DIR}")
-
-
-@cache
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(template_dir())),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        auto_reload=False,  # templates ship with the package; no mtime check per render
-    )
-    env.filters.update(FILTERS)
-    return env
-
-
-def _render(name: str, context: Mapping[str, Any]) -> str:
-    try:
-        return _environment().get_template(name).render(context)
-    except jinja2.TemplateError as exc:  # a template bug or a missing value, never user input
-        raise RenderError(f"job template {name}: {exc}") from exc
+__all__ = ["SeedImage", "render_jenkinsfile", "seed_image", "warm_templates"]
 
 
 def registry_host(registry: str) -> str | None:
@@ -112,15 +84,19 @@ def registry_host(registry: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=1024)
 def _image_script(image: Image) -> str:
-    """The Image stage's shell script (shared by every environment of a service)."""
-    return _render(
+    """The Image stage's shell script (it does not name the image: services share it)."""
+    return _image_script_of(image.dockerfile, image.context, image.build_args)
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _image_script_of(dockerfile: str, context: str, build_args: tuple[tuple[str, str], ...]) -> str:
+    return render_template(
         "image.sh.j2",
         {
-            "dockerfile": image.dockerfile,
-            "context": image.context,
-            "build_args": [f"{key}={value}" for key, value in image.build_args],
+            "dockerfile": dockerfile,
+            "context": context,
+            "build_args": [f"{key}={value}" for key, value in build_args],
         },
     )
 
@@ -129,7 +105,7 @@ def _image_script(image: Image) -> str:
 def _deploy_script(with_token: bool, release: bool = False) -> str:
     """The Deploy trigger stage's shell script; it holds no spec value. With ``release`` it
     also keeps the receiver's release URL (``.jenkinsgen-release.url``)."""
-    return _render("deploy.sh.j2", {"with_token": with_token, "release": release})
+    return render_template("deploy.sh.j2", {"with_token": with_token, "release": release})
 
 
 @cache
@@ -138,12 +114,12 @@ def _release_scripts() -> dict[str, Any]:
     return {
         "release_deploy_script": _deploy_script(True, release=True),
         "release_wait_scripts": {
-            "manual": _render(
+            "manual": render_template(
                 "release.sh.j2", {"action": "wait", "wanted": "awaiting-confirm confirmed"}
             ),
-            "auto": _render("release.sh.j2", {"action": "wait", "wanted": "confirmed"}),
+            "auto": render_template("release.sh.j2", {"action": "wait", "wanted": "confirmed"}),
         },
-        "release_settle_script": _render("release.sh.j2", {"action": "settle"}),
+        "release_settle_script": render_template("release.sh.j2", {"action": "settle"}),
     }
 
 
@@ -222,7 +198,7 @@ _ENV_KEYS = (
 
 def warm_templates() -> None:
     """Compile the templates now (before forking workers, so each does not compile them)."""
-    env = _environment()
+    env = environment()
     for name in (_SERVICE_TEMPLATE, "image.sh.j2", "deploy.sh.j2", "release.sh.j2", _SCAN_TEMPLATE):
         env.get_template(name)
     _macros()
@@ -231,13 +207,13 @@ def warm_templates() -> None:
 @cache
 def _macros() -> Any:
     """macros.j2 as ``{% import "macros.j2" as m %}`` makes it (its macros take no context)."""
-    return _environment().get_template("macros.j2").module
+    return environment().get_template("macros.j2").module
 
 
 def _render_block(block: str, context: Mapping[str, Any]) -> str:
     """One block of the service template, rendered with ``context`` (and the macros) only."""
     try:
-        template = _environment().get_template(_SERVICE_TEMPLATE)
+        template = environment().get_template(_SERVICE_TEMPLATE)
         ctx = template.new_context({"m": _macros(), **context}, shared=True)
         return "".join(template.blocks[block](ctx))
     except jinja2.TemplateError as exc:  # a template bug or a missing value, never user input
@@ -426,13 +402,58 @@ def _group_block(agent_label: str, timeout_minutes: int) -> str:
     return _render_block("group", {"agent_label": agent_label, "timeout_minutes": timeout_minutes})
 
 
+#: The filter each value of the per-job blocks goes through in ``Jenkinsfile.j2``.
+_CHECKOUT_FILTERS = {"url": groovy_str, "branch": groovy_str, "credentials": groovy_str}
+_ENVIRONMENT_FILTERS = {
+    "image_repo": groovy_env,
+    "registry_host": groovy_env,
+    "deploy_webhook": groovy_env,
+}
+
+
+@cache
+def _checkout_slots(pushed: bool, credentials: bool) -> Slots[str]:
+    """The Checkout block of a job that checks out a fixed branch (or, ``pushed``, the one
+    its ``BRANCH`` parameter names), with or without credentials, as slots."""
+    names = ["url", *(() if pushed else ("branch",)), *(("credentials",) if credentials else ())]
+    markers: dict[str, str | None] = {name: marker(name) for name in names}
+    context = {
+        "url": markers["url"],
+        "branch": markers.get("branch"),
+        "credentials": markers.get("credentials"),
+        "pushed": pushed,
+    }
+    text = _render_block("checkout", {"checkout": context})
+    return Slots(text, {name: _CHECKOUT_FILTERS[name](marker(name)) for name in names})
+
+
+def _checkout_block(checkout: Mapping[str, Any]) -> str:
+    """``_render_block("checkout", {"checkout": checkout})``, filled into its slots."""
+    slots = _checkout_slots(checkout["pushed"], checkout["credentials"] is not None)
+    return slots.fill({name: _CHECKOUT_FILTERS[name](checkout[name]) for name in slots.names})
+
+
+@cache
+def _environment_slots(host: bool, webhook: bool) -> Slots[str]:
+    """The ``environment { }`` block, with or without the registry host and the webhook."""
+    names = [
+        "image_repo",
+        *(("registry_host",) if host else ()),
+        *(("deploy_webhook",) if webhook else ()),
+    ]
+    markers: dict[str, str | None] = {name: marker(name) for name in names}
+    context = {name: markers.get(name) for name in _ENVIRONMENT_FILTERS}
+    text = _render_block("environment", context)
+    return Slots(text, {name: _ENVIRONMENT_FILTERS[name](marker(name)) for name in names})
+
+
 @lru_cache(maxsize=64, typed=True)
 def _environment_block(image_repo: str, host: str | None, deploy_webhook: str | None) -> str:
-    """The service's ``environment { }`` (shared by the jobs of one service, made in a row)."""
-    return _render_block(
-        "environment",
-        {"image_repo": image_repo, "registry_host": host, "deploy_webhook": deploy_webhook},
-    )
+    """The service's ``environment { }`` (shared by the jobs of one service, made in a row):
+    ``_render_block("environment", ...)`` with these values, filled into its slots."""
+    values = {"image_repo": image_repo, "registry_host": host, "deploy_webhook": deploy_webhook}
+    slots = _environment_slots(bool(host), deploy_webhook is not None)
+    return slots.fill({name: _ENVIRONMENT_FILTERS[name](values[name]) for name in slots.names})
 
 
 def _service_text(p: Plan, job: JobPlan, service: Service) -> str:
@@ -454,9 +475,7 @@ def _service_text(p: Plan, job: JobPlan, service: Service) -> str:
         ),
         _branch_check_block(_pushed_glob(checkout)),
         _group_block(defaults.agent, defaults.timeout_minutes),
-        _multibranch_checkout_block()
-        if checkout is None
-        else _render_block("checkout", {"checkout": checkout}),
+        _multibranch_checkout_block() if checkout is None else _checkout_block(checkout),
         _build_block(
             defaults.container,
             defaults.agent,
@@ -491,7 +510,7 @@ def _service_text(p: Plan, job: JobPlan, service: Service) -> str:
 
 def _service_text_whole(context: Mapping[str, Any]) -> str:
     """The service template rendered in one piece (what :func:`_service_text` must equal)."""
-    return _render(_SERVICE_TEMPLATE, context)
+    return render_template(_SERVICE_TEMPLATE, context)
 
 
 @dataclass(frozen=True)
@@ -534,7 +553,7 @@ def _seed_context(p: Plan, seed: Seed) -> dict[str, Any]:
         "image": image.reference,
         "registry_url": image.registry_url,
         "registry_credentials": image.credentials,
-        "apply_script": _render("seed-apply.sh.j2", {"spec": seed.spec}),
+        "apply_script": render_template("seed-apply.sh.j2", {"spec": seed.spec}),
     }
 
 
@@ -542,7 +561,7 @@ def _seed_context(p: Plan, seed: Seed) -> dict[str, Any]:
 def _scan_text(project: str, builds_to_keep: int) -> str:
     """The scan job's Jenkinsfile: schedules a scan of the multibranch project ``project``
     (its full name)."""
-    return _render(_SCAN_TEMPLATE, {"project": project, "builds_to_keep": builds_to_keep})
+    return render_template(_SCAN_TEMPLATE, {"project": project, "builds_to_keep": builds_to_keep})
 
 
 def render_jenkinsfile(p: Plan, job: JobPlan) -> str:
@@ -556,7 +575,7 @@ def render_jenkinsfile(p: Plan, job: JobPlan) -> str:
         if job.kind == "seed":
             if p.spec.seed is None:
                 raise RenderError("a seed job needs the spec's seed section")
-            text = _render("seed.Jenkinsfile.j2", _seed_context(p, p.spec.seed))
+            text = render_template("seed.Jenkinsfile.j2", _seed_context(p, p.spec.seed))
         elif job.kind in ("pipeline", "multibranch"):
             if job.service is None:
                 raise RenderError(f"a {job.kind} job needs a service")

@@ -7,12 +7,13 @@ so posting this file to an existing folder never touches its jobs.
 
 from __future__ import annotations
 
-import threading
+from functools import cache
 
 from lxml import etree
 
+from jenkinsgen.render.slots import Slots
 from jenkinsgen.render.xml_build import FOLDER_PLUGIN, sub
-from jenkinsgen.render.xml_text import serialize, xml_text
+from jenkinsgen.render.xml_text import fill_slots, serialize, tree_slots, xml_text
 
 FOLDER_CLASS = "com.cloudbees.hudson.plugins.folder.Folder"
 _DESCRIPTION = 1
@@ -29,17 +30,21 @@ def _build_skeleton() -> etree._Element:
     return root
 
 
-_LOCAL = threading.local()
+@cache
+def _slots() -> Slots[bytes]:
+    """The folder's config.xml with its description as a slot (made once per process)."""
+    root = _build_skeleton()
+    return tree_slots(root, {"description": root[_DESCRIPTION]})
 
 
 def folder_xml(description: str, where: str) -> bytes:
-    """The folder's config.xml; ``description`` already ends with the marker line.
+    """The folder's config.xml; ``description`` already ends with the marker line. Folders
+    differ only in it: it is filled into the slot of one tree serialized once."""
+    return fill_slots(_slots(), {"description": xml_text(description, f"{where}: description")})
 
-    One tree per thread is reused: only the description differs, and it is set every call.
-    """
-    text = xml_text(description, f"{where}: description")
-    root: etree._Element | None = getattr(_LOCAL, "root", None)
-    if root is None:
-        root = _LOCAL.root = _build_skeleton()
-    root[_DESCRIPTION].text = text
+
+def folder_xml_tree(description: str, where: str) -> bytes:
+    """:func:`folder_xml` the general way, a tree serialized by lxml (tests compare them)."""
+    root = _build_skeleton()
+    root[_DESCRIPTION].text = xml_text(description, f"{where}: description")
     return serialize(root)

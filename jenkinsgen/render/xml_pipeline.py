@@ -18,21 +18,25 @@ Properties, in the order Jenkins writes them:
 The seed job and a multibranch project's scan job are the same kind of job with their own
 Jenkinsfile.
 
-The element tree is built once per thread and kind (with or without the trigger) and reused:
-thousands of jobs differ only in a few texts, which every call sets before it serializes.
+Thousands of jobs differ only in a few texts: the element tree of each kind (with or without
+the trigger, with or without the parameter) is built and serialized once with markers as those
+texts (:mod:`jenkinsgen.render.slots`), and each job's config.xml is that text with its own
+texts filled in, escaped as lxml escapes text (:func:`pipeline_xml_tree` is the general path).
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 from lxml import etree
 
+from jenkinsgen.errors import RenderError
+from jenkinsgen.render.slots import Slots
 from jenkinsgen.render.xml_build import WORKFLOW_CPS, WORKFLOW_JOB, sub
 from jenkinsgen.render.xml_push import BRANCH_VARIABLE, PushTrigger, add_push_trigger
-from jenkinsgen.render.xml_text import serialize, xml_text
+from jenkinsgen.render.xml_text import fill_slots, serialize, tree_slots, xml_text
 
 _PROPS = "org.jenkinsci.plugins.workflow.job.properties."
 
@@ -48,6 +52,18 @@ class _Skeleton:
     filter_expression: etree._Element | None
     token_credentials: etree._Element | None
     branch_description: etree._Element | None
+
+    def varying(self) -> dict[str, etree._Element]:
+        """The elements whose texts vary, by slot name (those this kind of tree has)."""
+        elements = {
+            "description": self.description,
+            "num_to_keep": self.num_to_keep,
+            "script": self.script,
+            "filter_expression": self.filter_expression,
+            "token_credentials": self.token_credentials,
+            "branch_description": self.branch_description,
+        }
+        return {name: el for name, el in elements.items() if el is not None}
 
 
 #: Kinds of job tree: no trigger, the push trigger, the push trigger and the BRANCH parameter.
@@ -100,16 +116,11 @@ def _build_skeleton(kind: _Kind) -> _Skeleton:
     )
 
 
-_LOCAL = threading.local()
-
-
-def _skeleton(kind: _Kind) -> _Skeleton:
-    """This thread's tree (threads must not share one: each call rewrites its texts)."""
-    skeleton: _Skeleton | None = getattr(_LOCAL, kind, None)
-    if skeleton is None:
-        skeleton = _build_skeleton(kind)
-        setattr(_LOCAL, kind, skeleton)
-    return skeleton
+@cache
+def _slots(kind: _Kind) -> Slots[bytes]:
+    """The config.xml of ``kind`` with its varying texts as slots (made once per process)."""
+    skeleton = _build_skeleton(kind)
+    return tree_slots(skeleton.root, skeleton.varying())
 
 
 def branch_parameter_text(glob: str) -> str:
@@ -118,6 +129,31 @@ def branch_parameter_text(glob: str) -> str:
         f"The branch to build: one that {glob} matches. A push sets it to the pushed branch; "
         "set it when you start the job by hand."
     )
+
+
+def _kind_and_texts(
+    description: str,
+    script: str,
+    builds_to_keep: int,
+    where: str,
+    push: PushTrigger | None,
+) -> tuple[_Kind, dict[str, str]]:
+    """The kind of tree the job needs and its varying texts, each through :func:`xml_text`."""
+    texts = {
+        "description": xml_text(description, f"{where}: description"),
+        "num_to_keep": str(builds_to_keep),
+        "script": xml_text(script, f"{where}: Jenkinsfile"),
+    }
+    if push is None:
+        return "plain", texts
+    texts["filter_expression"] = xml_text(push.filter_expression, f"{where}: push")
+    texts["token_credentials"] = xml_text(push.credentials_id, f"{where}: push_credentials")
+    if not push.glob:
+        return "push", texts
+    if push.branch is None:
+        raise RenderError(f"{where}: a push trigger for a glob needs the glob")
+    texts["branch_description"] = xml_text(branch_parameter_text(push.branch), f"{where}: branch")
+    return "pushed_branch", texts
 
 
 def pipeline_xml(
@@ -129,19 +165,21 @@ def pipeline_xml(
 ) -> bytes:
     """The job's config.xml; ``description`` already ends with the marker line; ``push``
     adds the push trigger (and, for a glob, the ``BRANCH`` parameter)."""
-    description = xml_text(description, f"{where}: description")
-    script = xml_text(script, f"{where}: Jenkinsfile")
-    kind: _Kind = "plain" if push is None else "pushed_branch" if push.glob else "push"
-    skeleton = _skeleton(kind)
-    skeleton.description.text = description
-    skeleton.num_to_keep.text = str(builds_to_keep)
-    skeleton.script.text = script
-    if push is not None:
-        assert skeleton.filter_expression is not None and skeleton.token_credentials is not None
-        skeleton.filter_expression.text = xml_text(push.filter_expression, f"{where}: push")
-        skeleton.token_credentials.text = xml_text(
-            push.credentials_id, f"{where}: push_credentials"
-        )
-        if skeleton.branch_description is not None and push.branch is not None:
-            skeleton.branch_description.text = branch_parameter_text(push.branch)
+    kind, texts = _kind_and_texts(description, script, builds_to_keep, where, push)
+    return fill_slots(_slots(kind), texts)
+
+
+def pipeline_xml_tree(
+    description: str,
+    script: str,
+    builds_to_keep: int,
+    where: str,
+    push: PushTrigger | None = None,
+) -> bytes:
+    """:func:`pipeline_xml` the general way: a tree with these texts, serialized by lxml
+    (what the slots of :func:`pipeline_xml` are taken from; tests compare the two)."""
+    kind, texts = _kind_and_texts(description, script, builds_to_keep, where, push)
+    skeleton = _build_skeleton(kind)
+    for name, element in skeleton.varying().items():
+        element.text = texts[name]
     return serialize(skeleton.root)

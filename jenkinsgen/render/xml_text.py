@@ -13,10 +13,12 @@ surrogates cannot be represented in any XML and are refused with a :class:`Rende
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from lxml import etree
 
 from jenkinsgen.errors import RenderError
+from jenkinsgen.render.slots import Slots, marker
 
 #: What Jenkins itself puts at the top of every config.xml.
 XML_DECLARATION = b"<?xml version='1.1' encoding='UTF-8'?>\n"
@@ -61,10 +63,48 @@ def xml_text(value: str, where: str) -> str:
 
 def serialize(root: etree._Element) -> bytes:
     """The config.xml bytes of ``root``: Jenkins' declaration, UTF-8, two-space indent."""
-    body = etree.tostring(root, encoding="UTF-8", pretty_print=True)
-    if _SENTINEL_BYTES in body:
-        body = _ENCODED.sub(lambda m: b"&#" + m.group(1) + b";", body)
-    return XML_DECLARATION + body
+    return XML_DECLARATION + _references(etree.tostring(root, encoding="UTF-8", pretty_print=True))
+
+
+def _references(data: bytes) -> bytes:
+    """``data`` with each character :func:`xml_text` encoded as a character reference."""
+    if _SENTINEL_BYTES in data:
+        return _ENCODED.sub(lambda m: b"&#" + m.group(1) + b";", data)
+    return data
+
+
+def escape_text(text: bytes) -> bytes:
+    """UTF-8 ``text`` (from :func:`xml_text`) as libxml2 writes the text of an element:
+    ``&``, ``<``, ``>`` and carriage return as references, every other character as it is.
+    (Bytes: ``bytes.replace`` is several times faster than ``str.replace`` here, and no byte
+    of a multi-byte UTF-8 character is ASCII.)"""
+    if b"&" in text:
+        text = text.replace(b"&", b"&amp;")
+    if b"<" in text:
+        text = text.replace(b"<", b"&lt;")
+    if b">" in text:
+        text = text.replace(b">", b"&gt;")
+    if b"\r" in text:
+        text = text.replace(b"\r", b"&#13;")
+    return text
+
+
+def tree_slots(root: etree._Element, elements: Mapping[str, etree._Element]) -> Slots[bytes]:
+    """The config.xml of ``root`` with the text of each of ``elements`` (by slot name) as a
+    slot, for :func:`fill_slots` (``root`` is left with the markers as those texts)."""
+    for name, element in elements.items():
+        element.text = marker(name)
+    return Slots(serialize(root), {name: marker(name).encode() for name in elements})
+
+
+def fill_slots(slots: Slots[bytes], texts: Mapping[str, str]) -> bytes:
+    """What :func:`serialize` gives for the tree of ``slots`` with these element texts (each
+    from :func:`xml_text`), without building or serializing a tree."""
+    filled = slots.fill({name: escape_text(texts[name].encode("utf-8")) for name in slots.names})
+    # Only the texts can hold encoded references (``in`` returns at once on an ASCII str).
+    if any(SENTINEL in texts[name] for name in slots.names):
+        return _references(filled)
+    return filled
 
 
 def _ref_to_sentinel(match: re.Match[bytes]) -> bytes:

@@ -66,6 +66,10 @@ def _fast_loader() -> type[Any] | None:
     except ImportError:  # pragma: no cover - PyYAML built without libyaml
         return None
     resolve: Callable[..., str] = yaml.resolver.Resolver.resolve
+    scalar = yaml.ScalarNode
+    scalar_tag = yaml.resolver.Resolver.DEFAULT_SCALAR_TAG
+    sequence_tag = yaml.resolver.Resolver.DEFAULT_SEQUENCE_TAG
+    mapping_tag = yaml.resolver.Resolver.DEFAULT_MAPPING_TAG
 
     class FastLoader(CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
         def __init__(self, stream: str) -> None:
@@ -76,14 +80,17 @@ def _fast_loader() -> type[Any] | None:
             self.plain_tags: dict[str, str] = {}
 
         def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> Any:
-            # Without path resolvers a plain scalar's tag depends on its text alone, and a
-            # spec repeats most texts (keys, commands, ids): resolved once per document.
-            if kind is yaml.ScalarNode and implicit[0]:
+            # Resolver.resolve without path resolvers: a plain scalar's tag depends on its
+            # text alone, and a spec repeats most texts (keys, commands, ids), so each is
+            # resolved once per document; any other node gets its kind's default tag.
+            if kind is scalar:
+                if not implicit[0]:
+                    return scalar_tag
                 tag = self.plain_tags.get(value)
                 if tag is None:
                     tag = self.plain_tags[value] = resolve(self, kind, value, implicit)
                 return tag
-            return resolve(self, kind, value, implicit)
+            return sequence_tag if kind is yaml.SequenceNode else mapping_tag
 
         def descend_resolver(self, current_node: Any, current_index: Any) -> None:
             pass  # only path resolvers need the path, and there are none

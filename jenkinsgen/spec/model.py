@@ -48,7 +48,8 @@ class Environment:
 
     @property
     def is_glob(self) -> bool:
-        return any(ch in self.branch for ch in "*?[")
+        branch = self.branch
+        return "*" in branch or "?" in branch or "[" in branch
 
     @property
     def confirm(self) -> Confirm | None:

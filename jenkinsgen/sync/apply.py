@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from jenkinsgen.jenkins.client import ItemExistsError, JenkinsClient, JenkinsRequestError
+from jenkinsgen.spec.loader import gc_paused
 from jenkinsgen.sync.changes import REFUSED, WRITES, Change, ChangeSet, recheck
 
 log = logging.getLogger("jenkinsgen.sync")
@@ -59,11 +60,18 @@ class ApplyReport:
         return not self.failures and not self.interrupted
 
     def count(self, action: str, status: Status | None = None) -> int:
-        return sum(
-            1
-            for o in self.outcomes
-            if o.change.action == action and (status is None or o.status == status)
-        )
+        counts = self.counts()
+        if status is not None:
+            return counts.get((action, status), 0)
+        return sum(n for (a, _status), n in counts.items() if a == action)
+
+    def counts(self) -> dict[tuple[str, Status], int]:
+        """How many outcomes there are of each (action, status), in one pass."""
+        out: dict[tuple[str, Status], int] = {}
+        for o in self.outcomes:
+            key = (o.change.action, o.status)
+            out[key] = out.get(key, 0) + 1
+        return out
 
 
 ProgressFn = Callable[[Outcome], None]
@@ -82,19 +90,20 @@ def apply_changes(
     writes: list[Change] = []
     deletes: list[Change] = []
     results: dict[Path, Outcome] = {}
-    for c in changes.changes:
-        if c.action in WRITES:
-            writes.append(c)
-        elif c.action == "prune" and prune:
-            deletes.append(c)
-        elif c.action in REFUSED:
-            results[c.path] = Outcome(c, "failed", c.reason)
-        else:
-            results[c.path] = Outcome(c, "noop")
-    if dry_run:
-        for c in (*writes, *deletes):
-            results[c.path] = Outcome(c, "planned")
-    else:
+    with gc_paused():  # an outcome per change, no reference cycles (see gc_paused)
+        for c in changes.changes:
+            if c.action in WRITES:
+                writes.append(c)
+            elif c.action == "prune" and prune:
+                deletes.append(c)
+            elif c.action in REFUSED:
+                results[c.path] = Outcome(c, "failed", c.reason)
+            else:
+                results[c.path] = Outcome(c, "noop")
+        if dry_run:
+            for c in (*writes, *deletes):
+                results[c.path] = Outcome(c, "planned")
+    if not dry_run:
         if writes or deletes:
             client.prime()
 
@@ -110,9 +119,10 @@ def apply_changes(
             run.execute(deletes, delete, _children_first(deletes))
         for c in deletes:
             results.setdefault(c.path, Outcome(c, "skipped", "interrupted"))
-    report.outcomes = [
-        results.get(c.path) or Outcome(c, "skipped", "interrupted") for c in changes.changes
-    ]
+    with gc_paused():
+        report.outcomes = [
+            results.get(c.path) or Outcome(c, "skipped", "interrupted") for c in changes.changes
+        ]
     return report
 
 

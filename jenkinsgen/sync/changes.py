@@ -23,6 +23,7 @@ from typing import Literal
 from jenkinsgen.jenkins.client import FOLDER_CLASS, LiveItem
 from jenkinsgen.render.digest import parse_marker
 from jenkinsgen.render.model import Rendered, RenderedItem
+from jenkinsgen.spec.loader import gc_paused
 
 Action = Literal[
     "create",
@@ -106,13 +107,25 @@ def plan_changes(
     adopt_all: bool = False,
 ) -> ChangeSet:
     """Compare ``rendered`` with the ``live`` items of one tree query."""
+    with gc_paused():  # a change per item, no reference cycles (see gc_paused)
+        return _plan_changes(rendered, live, adopt, adopt_all)
+
+
+def _plan_changes(
+    rendered: Rendered,
+    live: Iterable[LiveItem],
+    adopt: Iterable[str],
+    adopt_all: bool,
+) -> ChangeSet:
     live_map = {item.path: item for item in live}
     adopt_names = frozenset(name.strip("/") for name in adopt)
     result = ChangeSet(rendered.owner, adopt=adopt_names, adopt_all=adopt_all)
     unusable: dict[tuple[str, ...], str] = {}  # path → why children cannot go there
     for item in rendered.items:
         change = _decide(rendered.owner, item, live_map.get(item.path), adopt_names, adopt_all)
-        parent = next((p for p in _ancestors(item.path) if p in unusable), None)
+        parent = None
+        if unusable:  # a refused folder: its descendants are blocked
+            parent = next((p for p in _ancestors(item.path) if p in unusable), None)
         if parent is not None:
             change = Change("blocked", item.path, item.kind, unusable[parent], item, change.live)
         if change.action in ("conflict", "blocked") and item.kind == "folder":

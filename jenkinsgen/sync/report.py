@@ -57,18 +57,23 @@ def diff_json(changes: ChangeSet, diffs: dict[str, str], url: str) -> dict[str, 
 def summary_line(report: ApplyReport, requests: int) -> str:
     """``apply delivery: 3 created, 1 updated, 12 unchanged, 1 failed (21 requests)``."""
     parts: list[str] = []
+    counts = report.counts()  # one pass over thousands of outcomes, not one per figure
+
+    def count(action: str, status: str | None = None) -> int:
+        return sum(n for (a, s), n in counts.items() if a == action and status in (None, s))
+
     for action, verb in VERBS.items():
-        n = report.count(action, "done") if action in _WRITE_LIKE else report.count(action)
+        n = count(action, "done") if action in _WRITE_LIKE else count(action)
         if action in _WRITE_LIKE and report.dry_run:
-            n = report.count(action, "planned")
+            n = count(action, "planned")
             verb = "to " + _PRESENT[action]
         if n:
             parts.append(f"{n} {verb}")
-    prunable = report.count("prune", "noop")
+    prunable = count("prune", "noop")
     if prunable:
         parts.append(f"{prunable} prunable (--prune)")
-    failed = len(report.failures)
-    skipped = sum(1 for o in report.outcomes if o.status == "skipped")
+    failed = sum(n for (_a, s), n in counts.items() if s == "failed")
+    skipped = sum(n for (_a, s), n in counts.items() if s == "skipped")
     if failed:
         parts.append(f"{failed} failed")
     if skipped:

@@ -10,7 +10,7 @@ import pytest
 
 from jenkinsgen.errors import RenderError
 from jenkinsgen.render.groovy import FILTERS
-from jenkinsgen.render.jenkinsfile import _environment, template_dir
+from jenkinsgen.render.templates import environment, template_dir
 
 TEMPLATES = sorted(template_dir().glob("*.j2"))
 EXPRESSION = re.compile(r"\{\{(.*?)\}\}", re.S)
@@ -42,11 +42,11 @@ def test_every_expression_ends_with_an_escaping_filter(path: Path) -> None:
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
 def test_templates_compile_in_the_strict_environment(path: Path) -> None:
-    _environment().get_template(path.name)
+    environment().get_template(path.name)
 
 
 def test_environment_is_strict_and_does_not_autoescape() -> None:
-    env = _environment()
+    env = environment()
     assert env.undefined is jinja2.StrictUndefined
     assert env.autoescape is False
     with pytest.raises(jinja2.UndefinedError):
@@ -64,14 +64,14 @@ def test_the_rule_checker_catches_a_bare_expression(tmp_path: Path) -> None:
 
 def test_templates_inside_the_package_win(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A wheel carries jenkinsgen/job-templates; the source tree's job-templates is the fallback."""
-    import jenkinsgen.render.jenkinsfile as jf
+    import jenkinsgen.render.templates as templates
 
     package = tmp_path / "site" / "jenkinsgen"
     (package / "job-templates").mkdir(parents=True)
-    monkeypatch.setattr(jf, "_PACKAGE_DIR", package)
-    assert jf.template_dir() == package / "job-templates"
+    monkeypatch.setattr(templates, "_PACKAGE_DIR", package)
+    assert templates.template_dir() == package / "job-templates"
     (package / "job-templates").rmdir()
     with pytest.raises(RenderError, match="job templates not found"):
-        jf.template_dir()
+        templates.template_dir()
     (tmp_path / "site" / "job-templates").mkdir()
-    assert jf.template_dir() == tmp_path / "site" / "job-templates"
+    assert templates.template_dir() == tmp_path / "site" / "job-templates"

@@ -4,7 +4,8 @@
 * The service Jenkinsfile is rendered block by block, with the blocks that name no service
   cached; joining them must equal rendering the whole template, for every golden spec and for
   arbitrary values in every field.
-* config.xml of a pipeline job or folder reuses one element tree; it must equal a fresh one.
+* config.xml of a pipeline job or folder is filled into slots of one serialized tree; it must
+  equal a fresh tree serialized by lxml (hostile values: tests/render/test_render_slots.py).
 """
 
 from __future__ import annotations
