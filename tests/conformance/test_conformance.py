@@ -4,6 +4,8 @@ sources by scripts/jenkins-facts.py); the table was generated from exactly those
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.conformance import cases, pins
@@ -116,3 +118,15 @@ def test_the_stack_casc_is_walked_down_to_its_credentials_and_local_agents(
     template = base.content["jenkins"]["clouds"][0]["docker"]["templates"][0]
     assert template["dockerTemplateBase"]["network"] == "host"
     assert template["dockerTemplateBase"]["extraGroupsString"] == "${DOCKER_GID}"
+
+
+def test_the_e2e_controllers_run_the_pinned_core_and_plugins() -> None:
+    """The real-Jenkins suites (tests/e2e) run what the facts were read from: the pinned core's
+    image, and each plugin they install at its pinned version."""
+    from tests.e2e import conftest as e2e
+
+    if "JENKINSGEN_E2E_IMAGE" not in os.environ:
+        assert f"jenkins/jenkins:{pins.core_pin()}-lts-jdk21" == e2e.IMAGE
+    pinned = pins.plugin_pins()
+    assert set(e2e.PLUGIN_NAMES) <= set(pinned), "an e2e plugin missing from plugins.txt"
+    assert e2e.plugins_argument().split() == [f"{n}:{pinned[n]}" for n in e2e.PLUGIN_NAMES]

@@ -1,4 +1,4 @@
-"""The real Jenkins controller for end-to-end tests: the official LTS image, when it exists.
+"""The real Jenkins controller for end-to-end tests: the official image of the pinned core.
 
 The image is looked up locally, then pulled with a short timeout; where neither works (no
 registry reachable, as on the build machines) every e2e test skips with "image not
@@ -19,15 +19,33 @@ import docker
 import pytest
 import requests
 
+from tests.conformance import pins
 from tests.dockerlib.pull import image_or_skip
 
-#: Override with an image that already holds the plugins (e.g. the project's controller image).
-IMAGE = os.environ.get("JENKINSGEN_E2E_IMAGE", "jenkins/jenkins:lts-jdk21")
-#: Plugins the rendered jobs need, installed at start when the image is the bare official one.
-PLUGINS = (
-    "cloudbees-folder workflow-aggregator workflow-multibranch git generic-webhook-trigger"
-    " timestamper credentials-binding"
+#: The official image of the core we pin (images/controller/Dockerfile), the version the
+#: conformance facts were read from. Override with an image that already holds the plugins
+#: (e.g. the project's controller image).
+IMAGE = os.environ.get("JENKINSGEN_E2E_IMAGE", f"jenkins/jenkins:{pins.core_pin()}-lts-jdk21")
+#: Plugins the rendered jobs need, installed at start when the image is the bare official one,
+#: each at its version in images/controller/plugins.txt; their dependencies at the lowest
+#: version that satisfies them (``--latest false``), so none needs a newer core than the pin.
+PLUGIN_NAMES = (
+    "cloudbees-folder",
+    "workflow-aggregator",
+    "workflow-multibranch",
+    "git",
+    "generic-webhook-trigger",
+    "timestamper",
+    "credentials-binding",
 )
+
+
+def plugins_argument() -> str:
+    """``name:version`` for each of :data:`PLUGIN_NAMES`, as plugins.txt pins them."""
+    pinned = pins.plugin_pins()
+    return " ".join(f"{name}:{pinned[name]}" for name in PLUGIN_NAMES)
+
+
 PULL_TIMEOUT = 20
 START_TIMEOUT = 600
 
@@ -59,7 +77,7 @@ def real_jenkins() -> Iterator[RealJenkins]:
     install = (
         ""
         if "JENKINSGEN_E2E_IMAGE" in os.environ
-        else (f"jenkins-plugin-cli --plugins {PLUGINS} && ")
+        else (f"jenkins-plugin-cli --latest false --plugins {plugins_argument()} && ")
     )
     container = None
     try:
