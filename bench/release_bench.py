@@ -221,7 +221,7 @@ def main() -> None:
         print(f"| trigger → receiver reports awaiting-confirm, s | {cell('reported')} |")
         print(f"| requests served during the switch | {cell('switch_requests')} |")
         print(f"| of them failed | {cell('switch_failed')} |")
-        print(f"| confirm (drain with a 2 s request in flight, remove), s | {cell('confirm')} |")
+        print(f"| confirm (drain, remove the old slot), s | {cell('confirm')} |")
         print(f"| requests served during the confirm | {cell('confirm_requests')} |")
         print(f"| of them failed | {cell('confirm_failed')} |")
         print(f"\nwhole run: {len(rows)} requests, {failed} failed")
