@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from jenkinsgen.spec.loader import gc_paused
+from jenkinsgen.gc_pause import gc_paused
 from jenkinsgen.spec.model import Environment, Service, Spec
 
 ItemPath = tuple[str, ...]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import partial
 
 from jenkinsgen.errors import RenderError
+from jenkinsgen.gc_pause import gc_paused
 from jenkinsgen.plan import FolderPlan, JobPlan, Plan, plan
 from jenkinsgen.render.digest import describe, parse_marker, seal
 from jenkinsgen.render.extras import extra_files
@@ -21,7 +22,6 @@ from jenkinsgen.render.xml_folder import folder_xml
 from jenkinsgen.render.xml_multibranch import multibranch_xml
 from jenkinsgen.render.xml_pipeline import pipeline_xml
 from jenkinsgen.render.xml_push import PushTrigger, webhook_path
-from jenkinsgen.spec.loader import gc_paused
 from jenkinsgen.spec.model import Spec
 
 __all__ = [

@@ -27,13 +27,13 @@ from functools import partial
 from pathlib import Path
 
 from jenkinsgen.errors import RenderError
+from jenkinsgen.gc_pause import gc_paused
 from jenkinsgen.plan import FolderPlan, JobPlan, Plan, plan
 from jenkinsgen.render import _item_files, check_unique_paths
 from jenkinsgen.render.extras import extra_files
 from jenkinsgen.render.jenkinsfile import warm_templates
 from jenkinsgen.render.model import ItemKind, Rendered
 from jenkinsgen.render.processes import run_ranges
-from jenkinsgen.spec.loader import gc_paused
 from jenkinsgen.spec.model import Spec
 
 MANIFEST = ".jenkinsgen-manifest"

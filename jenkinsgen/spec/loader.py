@@ -6,17 +6,16 @@ together as one :class:`~jenkinsgen.errors.SpecError`, each located as FILE:LINE
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import gc
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from jenkinsgen.errors import SpecError, SpecProblem
+from jenkinsgen.gc_pause import gc_paused
 from jenkinsgen.spec.fields import INVALID, Collector
 from jenkinsgen.spec.model import Spec
 from jenkinsgen.spec.nodes import get as _get
@@ -38,24 +37,6 @@ SEMANTIC_CHECKS = (
 )
 
 MAX_BYTES = 4 * 1024 * 1024
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for a burst of allocations, then restore it.
-
-    Composing a large spec makes hundreds of thousands of nodes and marks, none of them in
-    reference cycles; each allocation burst would trigger collections that rescan the growing
-    heap (half the load time of a 5,000-service spec). Objects are still freed by reference
-    counting meanwhile, and whatever cycles there are get collected once it is back on.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _fast_loader() -> type[Any] | None:

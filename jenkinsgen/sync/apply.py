@@ -23,8 +23,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from jenkinsgen.gc_pause import gc_paused
 from jenkinsgen.jenkins.client import ItemExistsError, JenkinsClient, JenkinsRequestError
-from jenkinsgen.spec.loader import gc_paused
 from jenkinsgen.sync.changes import REFUSED, WRITES, Change, ChangeSet, recheck
 
 log = logging.getLogger("jenkinsgen.sync")

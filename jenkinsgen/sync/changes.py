@@ -20,10 +20,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from jenkinsgen.gc_pause import gc_paused
 from jenkinsgen.jenkins.client import FOLDER_CLASS, LiveItem
 from jenkinsgen.render.digest import parse_marker
 from jenkinsgen.render.model import Rendered, RenderedItem
-from jenkinsgen.spec.loader import gc_paused
 
 Action = Literal[
     "create",
