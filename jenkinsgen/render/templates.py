@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import pickle
 import stat
 from collections.abc import Mapping
 from functools import cache
@@ -26,6 +25,7 @@ from typing import Any
 import jinja2
 from jinja2.bccache import Bucket
 
+from jenkinsgen.atomic import write_atomic
 from jenkinsgen.errors import RenderError
 from jenkinsgen.render.groovy import FILTERS
 
@@ -72,16 +72,30 @@ def cache_templates(directory: Path) -> bool:
     """Keep the compiled templates in ``directory`` (made if missing) for later processes.
 
     Returns False, and caches nothing, when the directory cannot be made or is not safe to
-    load code from (another owner, or writable by others). Call it before rendering."""
+    load code from: it, or a directory above it, belongs to another user (root aside) or is
+    writable by others (unless sticky, as /tmp is: nobody can then move another's entries).
+    Each entry is checked again when it is read (:class:`_CompileCache`). Call it before
+    rendering."""
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = directory.stat()
+        resolved = directory.resolve(strict=True)
+        info = resolved.stat()
+        if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return False
+        if not all(_safe_parent(parent.stat()) for parent in resolved.parents):
+            return False
     except OSError:
         return False
-    if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        return False
-    environment().bytecode_cache = _CompileCache(directory)
+    environment().bytecode_cache = _CompileCache(resolved)
     return True
+
+
+def _safe_parent(info: os.stat_result) -> bool:
+    """Nobody but this user or root can rename or replace what a directory holds."""
+    if info.st_uid not in (0, os.getuid()):
+        return False
+    writable_by_others = info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    return not writable_by_others or bool(info.st_mode & stat.S_ISVTX)
 
 
 def _fingerprint() -> str:
@@ -93,19 +107,67 @@ def _fingerprint() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-class _CompileCache(jinja2.FileSystemBytecodeCache):
-    """Jinja's bytecode cache in ``directory``; an entry that cannot be read or written is
-    compiled again (another process may be writing it, the disk may be full)."""
+#: An entry: this line, the SHA-256 of the rest, then Jinja's bucket (its magic, the
+#: template source's checksum, the compiled code).
+_HEADER = b"jenkinsgen compiled template 1\n"
+_DIGEST = hashlib.sha256().digest_size
+_MAX_ENTRY = 16 * 1024 * 1024
+
+
+class _CompileCache(jinja2.BytecodeCache):
+    """Compiled templates in ``directory``, one file per template.
+
+    Loading compiled code runs it, so an entry is used only when it is a regular file (not a
+    link) of this user, writable by nobody else, whole (its digest matches: a file cut short
+    or changed by a bad disk is not marshalled, which could crash the interpreter), for this
+    template source, jenkinsgen, Jinja and Python. Anything else, or any error reading it,
+    means compiling again; an entry that cannot be written is simply not kept."""
 
     def __init__(self, directory: Path) -> None:
-        super().__init__(str(directory), f"jenkinsgen-{_fingerprint()}-%s.cache")
+        self._directory = directory
+        self._prefix = f"jenkinsgen-{_fingerprint()}-"
+
+    def _path(self, bucket: Bucket) -> Path:
+        return self._directory / f"{self._prefix}{bucket.key}.cache"
 
     def load_bytecode(self, bucket: Bucket) -> None:
+        data = _read_own_file(self._path(bucket))
+        if data is None or not data.startswith(_HEADER):
+            return
+        body = data[len(_HEADER) :]
+        digest, payload = body[:_DIGEST], body[_DIGEST:]
+        if hashlib.sha256(payload).digest() != digest:
+            return
         try:
-            super().load_bytecode(bucket)
-        except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):
+            bucket.bytecode_from_string(payload)
+        except Exception:  # whatever an entry holds, the answer is compiling again
             bucket.reset()
 
     def dump_bytecode(self, bucket: Bucket) -> None:
+        payload = bucket.bytecode_to_string()
         with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
+            entry = _HEADER + hashlib.sha256(payload).digest() + payload
+            write_atomic(self._path(bucket), entry, 0o600)
+
+
+def _read_own_file(path: Path) -> bytes | None:
+    """The bytes of ``path`` when it is a regular file (not a link) of this user that nobody
+    else can write; None otherwise. Checked on the open file, so it cannot be swapped between
+    the check and the read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            info = os.fstat(handle.fileno())
+            if (
+                not stat.S_ISREG(info.st_mode)
+                or info.st_uid != os.getuid()
+                or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+                or info.st_size > _MAX_ENTRY
+            ):
+                return None
+            return handle.read(_MAX_ENTRY + 1)
+        except OSError:
+            return None
