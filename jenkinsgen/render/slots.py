@@ -5,10 +5,12 @@ tree) is run once with a *marker* in place of each value; where the marker comes
 slot, and every other character is kept as it came out. Filling a slot with what the general
 path writes for a value (the same escaping filter applied to it) gives the text the general
 path would have given for that value, because the text around a value does not depend on it:
-the general path must use a slotted value only through that filter, which :class:`Slots`
-checks when it is made (the bare marker anywhere else is refused), and a value that decides
-the shape of the text (``{% if credentials is not none %}``) is never a slot but part of the
-key the caller caches each :class:`Slots` under. Tests compare both paths on hostile values.
+the general path must use a slotted value only through that filter (:class:`Slots` refuses
+the bare marker anywhere else when it is made; a test reads the templates' syntax tree for
+uses that would not show the marker, such as a test or a slice of the value), and a value
+that decides the shape of the text (``{% if credentials is not none %}``) is never a slot
+but part of the key the caller caches each :class:`Slots` under. Tests compare both paths on
+hostile values.
 """
 
 from __future__ import annotations

@@ -319,3 +319,133 @@ def test_a_benign_generated_spec_renders_every_item() -> None:
     """The property above is not vacuous: a plain spec renders every item both ways."""
     s = replace(spec(service(), service(name="web")), seed=None)
     assert _both_ways(s) == len(plan(s).folders) + len(plan(s).jobs)
+
+
+# The template side of the slots' contract, read from the Jinja source: a slotted value may
+# reach the text only through its filter, and may decide the shape of the text only by the
+# tests the slots are keyed on (``_checkout_slots(pushed, credentials is not None)``,
+# ``_environment_slots(bool(registry_host), deploy_webhook is not None)``). Slots itself only
+# sees the rendered marker, so ``{% if checkout.url.startswith('git@') %}`` or
+# ``checkout.url[:8]`` would pass it and make the two paths differ.
+SLOTTED: dict[str, dict[str, set[str]]] = {
+    "checkout": {
+        "url": {"filter:groovy_str"},
+        "branch": {"filter:groovy_str"},
+        "credentials": {"filter:groovy_str", "test:none"},
+    },
+    "environment": {
+        "image_repo": {"filter:groovy_env"},
+        "registry_host": {"filter:groovy_env", "truth"},
+        "deploy_webhook": {"filter:groovy_env", "test:none"},
+    },
+}
+
+
+def _template_source() -> str:
+    from jenkinsgen.render.templates import environment
+
+    env = environment()
+    assert env.loader is not None
+    return env.loader.get_source(env, "Jenkinsfile.j2")[0]
+
+
+def _how(node: Any, parent: Any) -> str:
+    from jinja2 import nodes
+
+    if isinstance(parent, nodes.Filter) and parent.node is node and not parent.args:
+        return f"filter:{parent.name}"
+    if isinstance(parent, nodes.Test) and parent.node is node and parent.name == "none":
+        return "test:none"
+    if isinstance(parent, nodes.If) and parent.test is node:
+        return "truth"
+    return f"other:{type(parent).__name__}"
+
+
+def slotted_uses(source: str, block: str) -> dict[str, set[str]]:
+    """How each slotted value of ``block`` is used in ``source`` (see :func:`_how`)."""
+    from jinja2 import nodes
+
+    from jenkinsgen.render.templates import environment
+
+    names = SLOTTED[block]
+    uses: dict[str, set[str]] = {}
+
+    def walk(node: Any, parent: Any) -> None:
+        if block == "checkout" and isinstance(node, nodes.Name) and node.name == "checkout":
+            is_attr = isinstance(parent, nodes.Getattr) and parent.node is node
+            if not is_attr and _how(node, parent) != "test:none":
+                uses.setdefault("checkout", set()).add(_how(node, parent))
+            return
+        if (
+            block == "checkout"
+            and isinstance(node, nodes.Getattr)
+            and node.attr in names
+            and isinstance(node.node, nodes.Name)
+            and node.node.name == "checkout"
+        ):
+            uses.setdefault(node.attr, set()).add(_how(node, parent))
+            return
+        if block == "environment" and isinstance(node, nodes.Name) and node.name in names:
+            uses.setdefault(node.name, set()).add(_how(node, parent))
+            return
+        for child in node.iter_child_nodes():
+            walk(child, node)
+
+    tree = environment().parse(source)
+    (found,) = [b for b in tree.find_all(nodes.Block) if b.name == block]
+    walk(found, None)
+    return uses
+
+
+@pytest.mark.parametrize("block", sorted(SLOTTED))
+def test_the_template_uses_slotted_values_only_through_their_filter(block: str) -> None:
+    uses = slotted_uses(_template_source(), block)
+    assert set(uses) == set(SLOTTED[block]), "every slotted value is used, nothing else slotted"
+    for name, how in uses.items():
+        assert how <= SLOTTED[block][name], (block, name, how - SLOTTED[block][name])
+        assert any(h.startswith("filter:") for h in how), (block, name, "never written")
+
+
+@pytest.mark.parametrize(
+    ("block", "old", "new", "refused"),
+    [
+        (
+            "checkout",
+            "                stage('Checkout') {",
+            "{% if checkout.url.startswith('git@') %}//ssh\n{% endif %}"
+            "                stage('Checkout') {",
+            ("url", "other:Getattr"),
+        ),
+        (
+            "checkout",
+            "branch: {{ checkout.branch | groovy_str }}, credentialsId",
+            "branch: {{ checkout.branch[:8] | groovy_str }}, credentialsId",
+            ("branch", "other:Getitem"),
+        ),
+        (
+            "checkout",
+            "                stage('Checkout') {",
+            "// {{ checkout | tojson }}\n                stage('Checkout') {",
+            ("checkout", "filter:tojson"),
+        ),
+        (
+            "environment",
+            "        IMAGE_REPO = {{ image_repo | groovy_env }}",
+            "        IMAGE_REPO = {{ image_repo | lower | groovy_env }}",
+            ("image_repo", "filter:lower"),
+        ),
+        (
+            "environment",
+            "{% if registry_host %}",
+            "{% if registry_host|length > 20 %}",
+            ("registry_host", "filter:length"),
+        ),
+    ],
+)
+def test_the_template_check_refuses_a_value_that_steers_or_is_cut(
+    block: str, old: str, new: str, refused: tuple[str, str]
+) -> None:
+    source = _template_source()
+    assert old in source
+    name, how = refused
+    assert how in slotted_uses(source.replace(old, new, 1), block).get(name, set())
