@@ -52,6 +52,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from types import MappingProxyType
 from typing import Any
 
 import jinja2
@@ -109,18 +110,21 @@ def _deploy_script(with_token: bool, release: bool = False) -> str:
 
 
 @cache
-def _release_scripts() -> dict[str, Any]:
-    """The Release stages' shell scripts (no spec value in them)."""
-    return {
-        "release_deploy_script": _deploy_script(True, release=True),
-        "release_wait_scripts": {
-            "manual": render_template(
-                "release.sh.j2", {"action": "wait", "wanted": "awaiting-confirm confirmed"}
-            ),
-            "auto": render_template("release.sh.j2", {"action": "wait", "wanted": "confirmed"}),
-        },
-        "release_settle_script": render_template("release.sh.j2", {"action": "settle"}),
+def _release_scripts() -> Mapping[str, Any]:
+    """The Release stages' shell scripts (no spec value in them; read-only, as it is shared)."""
+    wait = {
+        "manual": render_template(
+            "release.sh.j2", {"action": "wait", "wanted": "awaiting-confirm confirmed"}
+        ),
+        "auto": render_template("release.sh.j2", {"action": "wait", "wanted": "confirmed"}),
     }
+    return MappingProxyType(
+        {
+            "release_deploy_script": _deploy_script(True, release=True),
+            "release_wait_scripts": MappingProxyType(wait),
+            "release_settle_script": render_template("release.sh.j2", {"action": "settle"}),
+        }
+    )
 
 
 def _release_confirm(env: Environment, service: Service) -> str | None:
@@ -324,20 +328,23 @@ def _checkout(p: Plan, job: JobPlan, service: Service) -> dict[str, Any] | None:
 
 
 @lru_cache(maxsize=256, typed=True)
-def _branch_check(glob: str) -> dict[str, str]:
-    """What the Branch stage of a glob environment's job checks ``BRANCH`` with."""
-    return {
-        "pattern": branch_regex(glob),
-        "missing": (
-            f"No branch to build: BRANCH is empty. This job is started by the push webhook, "
-            f"for a push to a branch that {glob} matches, and builds that branch; to start "
-            f"it by hand, use Build with Parameters and set BRANCH to such a branch."
-        ),
-        "refused": (
-            f"BRANCH does not name a branch that {glob} matches ({NAME_CHARS_HINT}); "
-            "nothing was checked out."
-        ),
-    }
+def _branch_check(glob: str) -> Mapping[str, str]:
+    """What the Branch stage of a glob environment's job checks ``BRANCH`` with (read-only,
+    as it is shared)."""
+    return MappingProxyType(
+        {
+            "pattern": branch_regex(glob),
+            "missing": (
+                f"No branch to build: BRANCH is empty. This job is started by the push webhook, "
+                f"for a push to a branch that {glob} matches, and builds that branch; to start "
+                f"it by hand, use Build with Parameters and set BRANCH to such a branch."
+            ),
+            "refused": (
+                f"BRANCH does not name a branch that {glob} matches ({NAME_CHARS_HINT}); "
+                "nothing was checked out."
+            ),
+        }
+    )
 
 
 def _pushed_glob(checkout: Mapping[str, Any] | None) -> str | None:
