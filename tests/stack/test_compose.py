@@ -10,11 +10,18 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 
 from jenkinsgen.stack.scaffold import InitOptions, init_stack
 from jenkinsgen.stack.settings import Ports
+from tests.stack.compose_spec import (
+    interpolate,
+    interpolate_document,
+    load_schema,
+    read_dotenv,
+)
 from tests.stack.conftest import set_env
 
 
@@ -94,3 +101,54 @@ def test_docker_compose_v1_reads_the_stack_as_written(tmp_path: Path, sock: Path
     config = compose_config(directory)
     assert config["services"]["proxy-dev"]["image"] == "example.org/haproxy:2.6.12"
     assert config["services"]["registry"]["environment"]["REGISTRY_HTTP_ADDR"] == "127.0.0.2:15000"
+
+
+@pytest.fixture(scope="session")
+def compose_spec(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return load_schema(tmp_path_factory.mktemp("compose-spec"))
+
+
+def spec_errors(schema: dict[str, Any], document: Any) -> list[str]:
+    drafts = {
+        "2020-12": jsonschema.Draft202012Validator,
+        "2019-09": jsonschema.Draft201909Validator,
+        "draft-07": jsonschema.Draft7Validator,
+    }  # the npm copy spells its draft http://json-schema.org/draft/2019-09/schema#
+    (cls,) = [v for key, v in drafts.items() if key in schema["$schema"]]
+    validator = cls(schema)
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(document)]
+
+
+@pytest.mark.parametrize("small", [False, True], ids=["whole", "no-release-no-agents"])
+def test_the_stack_as_written_follows_the_compose_specification(
+    tmp_path: Path, sock: Path, compose_spec: dict[str, Any], small: bool
+) -> None:
+    """What `docker compose` (v2) validates a file against, after its interpolation from
+    .env: not installed here, so its schema stands in for it (docs/stack.md)."""
+    directory = tmp_path / "stack"
+    ports = Ports(jenkins=18080, registry=15000, receiver=18481, proxy=18470, slots=30000)
+    init_stack(directory, InitOptions("127.0.0.1", ports, str(sock)))
+    if small:
+        spec = directory / "jenkinsgen.yaml"
+        document = yaml.safe_load(spec.read_text())
+        document.pop("agents", None)
+        for environment in document["environments"]:
+            environment.pop("release", None)
+        spec.write_text(yaml.safe_dump(document))
+        (directory / "compose.yaml").unlink()
+        init_stack(directory, InitOptions("127.0.0.1", ports, str(sock)))
+    env = read_dotenv(directory / ".env")
+    compose = interpolate_document(yaml.safe_load((directory / "compose.yaml").read_text()), env)
+    assert ("receiver" in compose["services"]) is not small
+    assert spec_errors(compose_spec, compose) == []
+    compose["services"]["controller"]["restart_policy"] = "always"  # a key compose lacks
+    assert any("restart_policy" in error for error in spec_errors(compose_spec, compose))
+
+
+def test_interpolation_follows_compose() -> None:
+    env = {"A": "x", "EMPTY": ""}
+    assert interpolate("$A ${A} ${B:-d} ${EMPTY:-d} ${EMPTY-d} $$A", env) == "x x d d  $A"
+    with pytest.raises(AssertionError, match="not set"):
+        interpolate("${B}", env)
+    with pytest.raises(AssertionError, match="not a compose variable"):
+        interpolate("${A:?needed}", env)
