@@ -12,7 +12,6 @@ import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from jenkinsgen.errors import ReleaseError
 from jenkinsgen.release import (
     Hooks,
     Receiver,
+    ReceiverServer,
     ReleaseRecord,
     Site,
     confirm,
@@ -30,7 +30,6 @@ from jenkinsgen.release import (
     deploy,
     format_status,
     gather_status,
-    make_handler,
     render_proxy_config,
     rollback,
     write_proxy_config,
@@ -321,10 +320,9 @@ def serve_cmd(
         executor = stack.enter_context(ThreadPoolExecutor(workers, "release"))
         receiver = Receiver(sites, token, executor.submit)
         try:
-            server = ThreadingHTTPServer((host, port), make_handler(receiver))
+            server = ReceiverServer((host, port), receiver)
         except OSError as exc:
             raise ReleaseError(f"--listen {listen}: {exc.strerror}") from None
-        server.daemon_threads = True
         stack.callback(server.server_close)
 
         def stop(signum: int, frame: Any) -> None:

@@ -12,7 +12,8 @@ through a :class:`Site`; the library starts no thread, process or server of its 
 from jenkinsgen.release.haproxy import RuntimeApi, ServerStat
 from jenkinsgen.release.operations import confirm, deploy, rollback
 from jenkinsgen.release.proxyconfig import render_proxy_config, write_proxy_config
-from jenkinsgen.release.receiver import Receiver, Response, make_handler
+from jenkinsgen.release.receiver import Receiver, Response
+from jenkinsgen.release.receiver_http import ReceiverServer, make_handler
 from jenkinsgen.release.site import Hooks, Site, connect_engine
 from jenkinsgen.release.state import ReleaseRecord, ServiceState, StateStore
 from jenkinsgen.release.status import ServiceStatus, format_status, gather_status
@@ -20,6 +21,7 @@ from jenkinsgen.release.status import ServiceStatus, format_status, gather_statu
 __all__ = [
     "Hooks",
     "Receiver",
+    "ReceiverServer",
     "ReleaseRecord",
     "Response",
     "RuntimeApi",
