@@ -231,6 +231,8 @@ class Receiver:
             return _error(404, f"no release {release_id}")
         site, record = found
         with self._lock:
+            # read again under the lock: a job that ended since has written its outcome
+            record = site.store.load_record(release_id) or record
             key = (site.environment, record.service)
             job = self._jobs.get(key)
             if job is not None:
