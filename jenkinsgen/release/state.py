@@ -23,13 +23,15 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from jenkinsgen.atomic import write_atomic
 from jenkinsgen.errors import ReleaseConflict, ReleaseError
+
+_T = TypeVar("_T")
 
 __all__ = [
     "ACTIVE",
@@ -172,13 +174,13 @@ class StateStore:
 
     def _read(self, path: Path) -> dict[str, Any] | None:
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise ReleaseError(f"cannot read release state {path}: {exc.strerror}") from None
         try:
-            data = json.loads(text)
+            data = json.loads(raw.decode("utf-8"))  # not UTF-8: a ValueError as well
             if not isinstance(data, dict) or data.get("version") != _VERSION:
                 raise ValueError("not a jenkinsgen release state (version 1)")
         except ValueError as exc:
@@ -197,12 +199,7 @@ class StateStore:
         data = self._read(self.service_path(service))
         if data is None:
             return None
-        try:
-            return ServiceState.from_json(data)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ReleaseError(
-                f"release state {self.service_path(service)} is damaged ({exc!r})"
-            ) from None
+        return _decoded(ServiceState.from_json, data, self.service_path(service))
 
     def save(self, state: ServiceState) -> None:
         self._dir("services")
@@ -293,7 +290,11 @@ class StateStore:
         if not RELEASE_ID.fullmatch(release_id):
             return None
         data = self._read(self.record_path(release_id))
-        return None if data is None else ReleaseRecord.from_json(data)
+        return (
+            None
+            if data is None
+            else _decoded(ReleaseRecord.from_json, data, self.record_path(release_id))
+        )
 
     def update(self, record: ReleaseRecord, status: str, message: str) -> None:
         """Set the record's status and message, keep the event, write it."""
@@ -357,3 +358,11 @@ class StateStore:
         finally:
             os.close(fd)
         return False
+
+
+def _decoded(decode: Callable[[dict[str, Any]], _T], data: dict[str, Any], path: Path) -> _T:
+    """``decode(data)``, or one error naming ``path`` when its content has the wrong shape."""
+    try:
+        return decode(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ReleaseError(f"release state {path} is damaged ({exc!r})") from None

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from jenkinsgen.errors import ReleaseConflict, ReleaseError
-from jenkinsgen.release.state import HISTORY, ServiceState, Slot, StateStore
+from jenkinsgen.release.state import HISTORY, ServiceState, Slot, StateStore, new_release_id
 
 
 def store(tmp_path: Path) -> StateStore:
@@ -77,6 +77,26 @@ def test_a_damaged_state_file_is_named(tmp_path: Path) -> None:
     s.service_path("orders").write_text(json.dumps({"version": 7}))
     with pytest.raises(ReleaseError, match="not a jenkinsgen release state"):
         s.load("orders")
+    s.service_path("orders").write_bytes(b'{"version": 1, "service": "\xff\xfe"}')
+    with pytest.raises(ReleaseError, match=r"services/orders.json is damaged"):
+        s.load("orders")
+    s.service_path("orders").write_text(
+        json.dumps({"version": 1, "service": "orders", "ports": {}, "slots": []})
+    )
+    with pytest.raises(ReleaseError, match=r"services/orders.json is damaged"):
+        s.load("orders")
+
+
+def test_a_damaged_release_record_is_named(tmp_path: Path) -> None:
+    s = store(tmp_path)
+    s.allocate("orders", 21000, 21001, keep={"orders"})
+    release_id = new_release_id()
+    path = s.record_path(release_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for damaged in (b"\xff{", b'{"version": 1, "id": []}', b'{"version": 1}'):
+        path.write_bytes(damaged)
+        with pytest.raises(ReleaseError, match="is damaged"):
+            s.load_record(release_id)
 
 
 def test_release_ids_are_checked_before_they_become_paths(tmp_path: Path) -> None:
