@@ -55,6 +55,16 @@ def parse_host(spec: str, environ: Mapping[str, str] | None = None) -> DockerHos
     """Parse a ``--docker-host`` value; AgentError names what is wrong with it."""
     env = os.environ if environ is None else environ
     parts = urlsplit(spec)
+    userinfo = parts.netloc.rpartition("@")[0]
+    if ":" in userinfo or (userinfo and parts.scheme != "ssh"):
+        raise AgentError(
+            f"docker host {spec!r}: no password in the URL, and a user only for ssh:// "
+            "(ssh keys from ~/.ssh; tcp:// authenticates with TLS certificates)"
+        )
+    try:
+        _ = parts.port  # raises for a port out of range or not a number
+    except ValueError as exc:
+        raise AgentError(f"docker host {spec!r}: {exc}") from None
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     unknown = set(query) - {"certs", "socket"}
     if unknown:

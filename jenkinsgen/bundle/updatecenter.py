@@ -159,9 +159,7 @@ def redact(url: str) -> str:
         parts.username or parts.password or parts.query
     ):
         return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    host = parts.netloc.rpartition("@")[2]  # as given (parts.port raises when out of range)
     netloc = f"***@{host}" if parts.username or parts.password else host
     return urlunsplit((parts.scheme, netloc, parts.path, "***" if parts.query else "", ""))
 

@@ -24,6 +24,7 @@ from typing import Any, Literal
 from jenkinsgen.casc.credentials import CascCredential, credentials_document
 from jenkinsgen.casc.document import dump_yaml, literal, secret_ref
 from jenkinsgen.errors import RenderError
+from jenkinsgen.jenkins.urls import ControllerUrlError, parse_controller_url
 from jenkinsgen.spec.model import Spec
 
 __all__ = [
@@ -93,8 +94,8 @@ class ControllerConfig:
         out.extend(f"approver {a!r}: {_SID_HINT}" for a in self.approvers if not _SID.match(a))
         if self.authorization == "logged-in" and self.admin_group is not None:
             out.append("admin group: only with the matrix authorization")
-        if self.url is not None and not re.match(r"^https?://[^\s]+/$", self.url):
-            out.append(f"url {self.url!r}: an http(s) URL ending in '/'")
+        if self.url is not None:
+            out.extend(_url_problems(self.url))
         for credential in self.credentials:
             out.extend(credential.problems())
         ids = [c.id for c in self.credentials]
@@ -170,3 +171,15 @@ def render_controller_casc(config: ControllerConfig) -> str:
     """casc.yaml text for the controller image; deterministic for a given config."""
     header = "# Rendered by jenkinsgen; the admin password is a reference, never a value.\n"
     return header + dump_yaml(controller_document(config))
+
+
+def _url_problems(url: str) -> list[str]:
+    """What is wrong with the controller's own URL (JCasC ``location.url``)."""
+    try:
+        parse_controller_url(url)
+    except ControllerUrlError as exc:
+        reason = "no user or password in it" if exc.kind == "credentials" else exc.reason
+        return [f"url {url!r}: an http(s) URL ending in '/', {reason}"]
+    if not url.endswith("/"):
+        return [f"url {url!r}: an http(s) URL ending in '/'"]
+    return []

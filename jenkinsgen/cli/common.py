@@ -1,4 +1,7 @@
-"""Shared CLI plumbing: verbosity, coloured messages (only on a terminal), JSON output."""
+"""Shared CLI plumbing: verbosity, coloured messages (only on a terminal), JSON output.
+
+Every error, warning and log line goes through :func:`jenkinsgen.redact.redact_credentials`:
+a URL given with a password is refused and never echoed with it."""
 
 from __future__ import annotations
 
@@ -11,7 +14,14 @@ from typing import Any
 
 import click
 
+from jenkinsgen.redact import redact_credentials
+
 log = logging.getLogger("jenkinsgen")
+
+
+class _RedactingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_credentials(super().format(record))
 
 
 def setup_logging(verbosity: int) -> None:
@@ -20,7 +30,7 @@ def setup_logging(verbosity: int) -> None:
         max(-1, min(1, verbosity)), logging.INFO
     )
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.setFormatter(_RedactingFormatter("%(message)s"))
     root = logging.getLogger("jenkinsgen")
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -30,14 +40,16 @@ def setup_logging(verbosity: int) -> None:
 def error(message: str) -> None:
     """Print an error line on stderr, red only when stderr is a terminal."""
     click.echo(
-        click.style("error: ", fg="red", bold=True) + message, err=True, color=sys.stderr.isatty()
+        click.style("error: ", fg="red", bold=True) + redact_credentials(message),
+        err=True,
+        color=sys.stderr.isatty(),
     )
 
 
 def located(line: str) -> None:
     """Print a ``FILE:LINE:COL: path: message`` line on stderr, location in bold red on a
     terminal, plain otherwise (so editors and CI can parse it)."""
-    where, sep, rest = line.partition(": ")
+    where, sep, rest = redact_credentials(line).partition(": ")
     click.echo(
         click.style(where + sep, fg="red", bold=True) + rest, err=True, color=sys.stderr.isatty()
     )
@@ -45,7 +57,7 @@ def located(line: str) -> None:
 
 def warn(message: str) -> None:
     click.echo(
-        click.style("warning: ", fg="yellow", bold=True) + message,
+        click.style("warning: ", fg="yellow", bold=True) + redact_credentials(message),
         err=True,
         color=sys.stderr.isatty(),
     )

@@ -7,6 +7,7 @@ is a bug and keeps its traceback.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import Any
 
@@ -15,6 +16,7 @@ import click
 from jenkinsgen import __version__
 from jenkinsgen.cli.common import error, located, setup_logging
 from jenkinsgen.errors import JenkinsgenError, SpecError
+from jenkinsgen.redact import redact_credentials
 
 #: Each module exposes COMMANDS, a list of click commands or groups.
 COMMAND_MODULES = (
@@ -101,10 +103,29 @@ class _Group(click.Group):
             for line in str(exc).splitlines() or [type(exc).__name__]:
                 error(line)
             ctx.exit(1)
+        except click.ClickException as exc:  # bad option values are echoed: not their passwords
+            setattr(exc, "message", redact_credentials(exc.message))  # noqa: B010 (typed Final)
+            raise
         except KeyboardInterrupt:
             error("interrupted")
             ctx.exit(130)
+        except OSError as exc:  # an OSError no command turned into its own error: output
+            _detach_stdout()  # so the interpreter's last flush cannot fail again
+            if not isinstance(exc, BrokenPipeError):  # `| head` closed early: not an error
+                where = f"{exc.filename}: " if exc.filename else "writing the output: "
+                error(where + (exc.strerror or str(exc)))
+            ctx.exit(1)
         return None
+
+
+def _detach_stdout() -> None:
+    """Point stdout at /dev/null once it failed (nothing more can reach the reader)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no file descriptor behind stdout (tests): nothing to do
+        pass
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -18,6 +18,7 @@ lists, so a user's directory is never wiped.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import tempfile
@@ -35,6 +36,8 @@ from jenkinsgen.render.jenkinsfile import warm_templates
 from jenkinsgen.render.model import ItemKind, Rendered
 from jenkinsgen.render.processes import run_ranges
 from jenkinsgen.spec.model import Spec
+
+log = logging.getLogger("jenkinsgen.render")
 
 MANIFEST = ".jenkinsgen-manifest"
 _MANIFEST_HEADER = "# jenkinsgen output: every file below is rendered; edit the spec, not these."
@@ -222,7 +225,10 @@ def _replace_out(out: Path | str, owner: str, fill: Callable[[str], list[str]]) 
     """
     out = Path(out).absolute()
     if out.is_symlink():  # replace the directory it points to, keep the link
-        out = out.resolve()
+        try:
+            out = out.resolve()
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a loop (Python < 3.13)
+            raise RenderError(f"{out}: a symbolic link that leads nowhere: {exc}") from None
     _check_replaceable(out)
     previous = _read_manifest(out) if out.is_dir() else None
     try:
@@ -244,7 +250,10 @@ def _replace_out(out: Path | str, owner: str, fill: Callable[[str], list[str]]) 
             shutil.rmtree(tmp)
         raise
     if previous_tree is not None:  # the new tree is in place; a leftover is only untidy
-        shutil.rmtree(previous_tree, ignore_errors=True)
+        try:
+            shutil.rmtree(previous_tree, ignore_errors=True)
+        except KeyboardInterrupt:  # the render is done: say what is left, not "failed"
+            log.warning("interrupted while removing the previous tree: remove %s", previous_tree)
     removed = tuple(sorted(previous.difference(paths))) if previous else ()
     return WriteResult(len(paths) + 1, removed)
 

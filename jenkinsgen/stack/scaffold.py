@@ -133,6 +133,10 @@ def _loose_secrets(directory: Path) -> list[str]:
 def init_stack(directory: Path, options: InitOptions | None = None) -> InitReport:
     """Write what is missing of a stack in ``directory`` (created when missing)."""
     options = options or InitOptions()
+    try:
+        directory.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symbolic link loop
+        raise StackError(f"{directory}: {exc}") from None
     if directory.exists() and not directory.is_dir():
         raise StackError(f"{directory} exists and is not a directory")
     settings = _settings(directory, options)
