@@ -51,8 +51,11 @@ def _url_problem(value: str) -> str | None:
     """What is wrong with the URL ``value`` (None: nothing), asked of ``urlsplit``."""
     if _URL_BAD_CHAR.search(value) is not None:
         return "URL must not contain whitespace, control characters, quotes, '$', '\\' or '`'"
-    if value.startswith("git@") and ":" in value:
-        return None  # scp-like Git address
+    if value.startswith("git@") and ":" in value:  # scp-like Git address
+        before_fragment = value.partition("#")[0]
+        return (
+            _secret_in_query(before_fragment.partition("?")[2]) if "?" in before_fragment else None
+        )
     try:
         parts = urlsplit(value)
         password = parts.password
@@ -64,7 +67,52 @@ def _url_problem(value: str) -> str | None:
         return f"{value!r} is not a URL (http, https, ssh, git or file)"
     if password is not None:
         return "URL must not embed a password; put it in Jenkins credentials and give their id"
-    return None
+    if parts.scheme in ("http", "https") and parts.username is not None:
+        return (
+            "an http(s) URL must not carry a user name (it may be a token); put it in Jenkins "
+            "credentials and give their id"
+        )
+    return _secret_in_query(parts.query)
+
+
+def _secret_in_query(query: str) -> str | None:
+    secret = next((n for n in _query_names(query) if n.lower() in SECRET_PARAMETERS), None)
+    if secret is None:
+        return None
+    return (
+        f"URL must not carry a secret in its query ({secret}=...); put it in Jenkins "
+        "credentials and give their id"
+    )
+
+
+#: Query parameters that carry secrets: a URL holding one is refused (it would be written
+#: into config.xml and the Jenkinsfile).
+SECRET_PARAMETERS = (
+    "access_token",
+    "api-key",
+    "api_key",
+    "apikey",
+    "auth",
+    "key",
+    "pass",
+    "passwd",
+    "password",
+    "private_token",
+    "secret",
+    "sig",
+    "signature",
+    "token",
+)
+
+
+def _query_names(query: str) -> list[str]:
+    """The parameter names of a query string, as written (``a=1&b`` → a, b)."""
+    return [part.split("=", 1)[0] for part in re.split("[&;]", query) if part]
+
+
+def _any_case(word: str) -> str:
+    """``word`` as an ECMA regex matching it in any case (JSON Schema has no (?i))."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
 
 
 def _str(description: str, **kw: Any) -> Str:
@@ -83,8 +131,11 @@ def _cred(description: str) -> Str:
 #: no password in the user info.
 _NOT_URL = r"\s$\\'\"`\x00-\x1f\x7f"
 _U = rf"[^{_NOT_URL}]"
+_SECRET_QUERY = "|".join(_any_case(name) for name in SECRET_PARAMETERS)
+#: No user info in an http(s) URL, no query parameter named like a secret (in any case).
+_NO_HTTP_USER_OR_SECRET = rf"(?![hH][tT][tT][pP][sS]?://[^/?#@\s]*@)(?![^?#]*\?(?:[^#]*[&;])?(?:{_SECRET_QUERY})(?:[=&;#]|$))"
 URL_SCHEMA_PATTERN = (
-    rf"^(?!{_U}*://[^/@\s]*:[^/@\s]*@)"
+    rf"^(?!{_U}*://[^/@\s]*:[^/@\s]*@){_NO_HTTP_USER_OR_SECRET}"
     rf"(?:(?:https?|ssh|git)://[^/{_NOT_URL}]+{_U}*|file://{_U}*|git@[^:{_NOT_URL}]+:{_U}*)$"
 )
 
@@ -101,7 +152,9 @@ def _http_url_check(value: str) -> str | None:
     return problem
 
 
-HTTP_URL_SCHEMA_PATTERN = rf"^(?!{_U}*://[^/@\s]*:[^/@\s]*@)https?://[^/{_NOT_URL}]+{_U}*$"
+HTTP_URL_SCHEMA_PATTERN = (
+    rf"^(?!{_U}*://[^/@\s]*:[^/@\s]*@){_NO_HTTP_USER_OR_SECRET}https?://[^/{_NOT_URL}]+{_U}*$"
+)
 
 
 def _http_url(description: str) -> Str:
