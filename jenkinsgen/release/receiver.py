@@ -37,7 +37,7 @@ from jenkinsgen.release.state import RELEASE_ID, TERMINAL, ReleaseRecord, new_re
 from jenkinsgen.spec.model import Service
 from jenkinsgen.spec.v1 import IMAGE_WITH_TAG
 
-__all__ = ["Receiver", "Response"]
+__all__ = ["Receiver", "Response", "error_response"]
 
 log = logging.getLogger("jenkinsgen.release")
 _IMAGE = re.compile(IMAGE_WITH_TAG)
@@ -51,7 +51,7 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def _error(status: int, message: str, **headers: str) -> Response:
+def error_response(status: int, message: str, **headers: str) -> Response:
     return Response(status, {"error": message}, dict(headers))
 
 
@@ -95,7 +95,7 @@ class Receiver:
             return self._handle(method, path, headers, body)
         except JenkinsgenError as exc:
             log.error("%s %s: %s", method, urlsplit(path).path, exc)
-            return _error(503, str(exc))
+            return error_response(503, str(exc))
 
     def _handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Response:
         path = urlsplit(path).path
@@ -103,21 +103,23 @@ class Receiver:
             return Response(200, {"ok": True, "environments": sorted(self.sites)})
         authorization = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
         if not self._authorised(authorization):
-            return _error(401, "missing or wrong bearer token", **{"WWW-Authenticate": "Bearer"})
+            return error_response(
+                401, "missing or wrong bearer token", **{"WWW-Authenticate": "Bearer"}
+            )
         if path in self._webhooks:
             if method != "POST":
-                return _error(405, "POST the trigger here", Allow="POST")
+                return error_response(405, "POST the trigger here", Allow="POST")
             return self._trigger(self._webhooks[path], body)
         match = _RELEASE_PATH.fullmatch(path)
         if match is None:
-            return _error(404, f"no such resource: {path}")
+            return error_response(404, f"no such resource: {path}")
         release_id, action = match.group(1), match.group(2)
         if action is None:
             if method != "GET":
-                return _error(405, "GET a release", Allow="GET")
+                return error_response(405, "GET a release", Allow="GET")
             return self._show(release_id)
         if method != "POST":
-            return _error(405, f"POST to {action}", Allow="POST")
+            return error_response(405, f"POST to {action}", Allow="POST")
         return self._settle(release_id, action[1:])
 
     def _authorised(self, header: str) -> bool:
@@ -132,28 +134,28 @@ class Receiver:
         try:
             data = json.loads(body.decode("utf-8")) if body else None
         except (UnicodeDecodeError, ValueError, RecursionError):  # nested too deep: not ours
-            return _error(400, "the body is not JSON")
+            return error_response(400, "the body is not JSON")
         if not isinstance(data, dict) or set(data) != {"image", "environment"}:
-            return _error(400, 'the body must be {"image": "...", "environment": "..."}')
+            return error_response(400, 'the body must be {"image": "...", "environment": "..."}')
         image, environment = data["image"], data["environment"]
         if not isinstance(image, str) or not isinstance(environment, str):
-            return _error(400, "image and environment must be strings")
+            return error_response(400, "image and environment must be strings")
         site = self.sites.get(environment)
         if site is None:
             served = ", ".join(sorted(self.sites))
-            return _error(400, f"environment {environment!r} is not served here ({served})")
+            return error_response(400, f"environment {environment!r} is not served here ({served})")
         if service.name not in {s.name for s, _ in site.services()}:
-            return _error(400, f"{service.name} is not released in {environment}")
+            return error_response(400, f"{service.name} is not released in {environment}")
         repo = f"{site.spec.defaults.registry}/{service.image.name}"
         if not _IMAGE.fullmatch(image) or not image.startswith((repo + ":", repo + "@")):
-            return _error(400, f"image must be {repo}:TAG (or @sha256:...), got {image!r}")
+            return error_response(400, f"image must be {repo}:TAG (or @sha256:...), got {image!r}")
         with self._lock:
             key = (environment, service.name)
             job = self._jobs.get(key)
             if job is not None:
                 if job.kind == "deploy" and job.image == image:
                     return self._answer(200, site, job.release_id, job)
-                return _error(
+                return error_response(
                     409,
                     f"{service.name} in {environment}: a {job.kind} of "
                     f"{job.image} (release {job.release_id}) is running",
@@ -184,7 +186,7 @@ class Receiver:
             if record is not None and record.status not in TERMINAL:
                 status = site.store.effective_status(record)
                 if record.image != image:
-                    return _error(
+                    return error_response(
                         409,
                         f"{service} in {site.environment}: release {record.id} of "
                         f"{record.image} is {status}; confirm or roll it back first",
@@ -201,7 +203,9 @@ class Receiver:
                 if record is not None and record.image == image and running:
                     return self._answer(200, site, record.id)
         if site.store.busy(service):
-            return _error(409, f"{service} in {site.environment}: another release is running")
+            return error_response(
+                409, f"{service} in {site.environment}: another release is running"
+            )
         return None
 
     # -- releases ----------------------------------------------------------------------
@@ -222,13 +226,13 @@ class Receiver:
         if found is None:
             if job is not None:
                 return self._answer(200, self.sites[job.environment], release_id, job)
-            return _error(404, f"no release {release_id}")
+            return error_response(404, f"no release {release_id}")
         return self._answer(200, found[0], release_id, job)
 
     def _settle(self, release_id: str, action: str) -> Response:
         found = self._find(release_id)
         if found is None:
-            return _error(404, f"no release {release_id}")
+            return error_response(404, f"no release {release_id}")
         site, record = found
         with self._lock:
             # read again under the lock: a job that ended since has written its outcome
@@ -238,7 +242,7 @@ class Receiver:
             if job is not None:
                 if job.kind == action and job.release_id == release_id:
                     return self._answer(202, site, release_id, job)
-                return _error(409, f"release {release_id}: a {job.kind} is running")
+                return error_response(409, f"release {release_id}: a {job.kind} is running")
             status = site.store.effective_status(record)
             settled = ("confirmed",) if action == "confirm" else ("rolled-back", "failed")
             if status in settled:
@@ -251,7 +255,9 @@ class Receiver:
                 hint = ""
                 if action == "rollback" and status == "confirmed" and record.previous_image:
                     hint = f"; deploy {record.previous_image} to go back"
-                return _error(409, f"release {release_id} is {status}: cannot {action}{hint}")
+                return error_response(
+                    409, f"release {release_id} is {status}: cannot {action}{hint}"
+                )
             job = _Job(release_id, action, site.environment, record.service, record.image)
             run = confirm if action == "confirm" else rollback
             service = record.service

@@ -28,7 +28,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from jenkinsgen.release.receiver import Receiver, Response
+from jenkinsgen.release.receiver import Receiver, Response, error_response
 
 __all__ = ["MAX_BODY", "MAX_CONNECTIONS", "REQUEST_DEADLINE", "ReceiverServer", "make_handler"]
 
@@ -40,10 +40,6 @@ MAX_CONNECTIONS = 64
 _LENGTH = re.compile(r"[0-9]{1,9}")
 _CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
 _METHODS = ("GET", "POST", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS")
-
-
-def _error(status: int, message: str) -> Response:
-    return Response(status, {"error": message})
 
 
 class ReceiverServer(ThreadingHTTPServer):
@@ -111,19 +107,19 @@ def make_handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             except Exception:
                 log.exception("%s %s: unexpected failure", self.command, self._path_for_log())
                 self.close_connection = True
-                self._send(_error(500, "internal error (logged)"))
+                self._send(error_response(500, "internal error (logged)"))
 
         def _body(self) -> bytes | Response:
             if self.headers.get_all("Transfer-Encoding"):
-                return _error(411, "send the body with a Content-Length")
+                return error_response(411, "send the body with a Content-Length")
             lengths = self.headers.get_all("Content-Length") or []
             if not lengths:
                 return b""
             if len(lengths) > 1 or not _LENGTH.fullmatch(lengths[0].strip()):
-                return _error(400, "bad Content-Length")
+                return error_response(400, "bad Content-Length")
             size = int(lengths[0])
             if size > MAX_BODY:
-                return _error(413, f"the body is larger than {MAX_BODY} bytes")
+                return error_response(413, f"the body is larger than {MAX_BODY} bytes")
             body = self.rfile.read(size)
             if len(body) != size:
                 raise ConnectionResetError("the body ended early")

@@ -80,7 +80,7 @@ def cache_templates(directory: Path) -> bool:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         resolved = directory.resolve(strict=True)
         info = resolved.stat()
-        if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        if not _private(info):
             return False
         if not all(_safe_parent(parent.stat()) for parent in resolved.parents):
             return False
@@ -88,6 +88,11 @@ def cache_templates(directory: Path) -> bool:
         return False
     environment().bytecode_cache = _CompileCache(resolved)
     return True
+
+
+def _private(info: os.stat_result) -> bool:
+    """This user's, and nobody else may write it."""
+    return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 def _safe_parent(info: os.stat_result) -> bool:
@@ -161,12 +166,7 @@ def _read_own_file(path: Path) -> bytes | None:
     with os.fdopen(fd, "rb") as handle:
         try:
             info = os.fstat(handle.fileno())
-            if (
-                not stat.S_ISREG(info.st_mode)
-                or info.st_uid != os.getuid()
-                or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-                or info.st_size > _MAX_ENTRY
-            ):
+            if not stat.S_ISREG(info.st_mode) or not _private(info) or info.st_size > _MAX_ENTRY:
                 return None
             return handle.read(_MAX_ENTRY + 1)
         except OSError:
